@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from rnncourse.data import CharVocab, load_words, split_words
-from rnncourse.ngram import NGramLM
+from rnncourse.ngram import NGramLM, select_ngram
 from rnncourse.rnn_numpy import rnn_cell_forward, rnn_forward
 from rnncourse.utils import get_device, set_seed
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_words",
     "rnn_cell_forward",
     "rnn_forward",
+    "select_ngram",
     "set_seed",
     "split_words",
     *sorted(_LAZY),

@@ -23,7 +23,7 @@ import numpy as np
 
 from rnncourse.data import BOUNDARY, CharVocab
 
-__all__ = ["NGramLM"]
+__all__ = ["NGramLM", "select_ngram"]
 
 
 class NGramLM:
@@ -118,3 +118,33 @@ class NGramLM:
                 break
             out += ch
         return out
+
+
+def select_ngram(
+    train_words: Sequence[str],
+    val_words: Sequence[str],
+    orders: Iterable[int] = (1, 2, 3, 4, 5, 6),
+    ks: Iterable[float] = (0.01, 0.03, 0.1, 0.3, 1.0),
+) -> tuple[NGramLM, dict[tuple[int, float], float]]:
+    """Escolhe ``(n, k)`` pelo menor bits/caractere na validação.
+
+    Treina um modelo por combinação com ``train_words`` (todos com o mesmo
+    vocabulário, o do treino mais o das palavras de validação, para que
+    nenhum caractere fique sem probabilidade) e devolve o melhor modelo e a
+    tabela ``{(n, k): bits por caractere na validação}``. O conjunto de teste
+    não entra aqui: ele fica reservado para a comparação final.
+    """
+    vocab = CharVocab.from_words([*train_words, *val_words])
+    table: dict[tuple[int, float], float] = {}
+    best: NGramLM | None = None
+    best_bpc = math.inf
+    for n in orders:
+        for k in ks:
+            model = NGramLM(n, k).fit(train_words, vocab=vocab)
+            bpc = model.bits_per_char(val_words)
+            table[(n, k)] = bpc
+            if bpc < best_bpc:
+                best, best_bpc = model, bpc
+    if best is None:
+        raise ValueError("orders e ks não podem ser vazios")
+    return best, table

@@ -1,4 +1,4 @@
-"""Reescreve o selo do Colab e a célula de configuração de cada notebook a partir de ``_config.yml``.
+"""Reescreve o link do Colab e a célula de configuração dos notebooks a partir de _config.yml.
 
 Uso::
 
