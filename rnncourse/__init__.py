@@ -13,8 +13,16 @@ import importlib
 from typing import Any
 
 from rnncourse.data import CharVocab, load_words, split_words
+from rnncourse.gru_numpy import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from rnncourse.lstm_numpy import (
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+)
 from rnncourse.ngram import NGramLM, select_ngram
-from rnncourse.rnn_numpy import rnn_cell_forward, rnn_forward
+from rnncourse.param_count import param_count
+from rnncourse.rnn_numpy import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from rnncourse.utils import get_device, set_seed
 
 __version__ = "0.1.0"
@@ -36,7 +44,18 @@ __all__ = [
     "CharVocab",
     "NGramLM",
     "get_device",
+    "gru_backward",
+    "gru_cell_backward",
+    "gru_cell_forward",
+    "gru_forward",
     "load_words",
+    "lstm_backward",
+    "lstm_cell_backward",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "param_count",
+    "rnn_backward",
+    "rnn_cell_backward",
     "rnn_cell_forward",
     "rnn_forward",
     "select_ngram",

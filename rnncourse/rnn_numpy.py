@@ -49,7 +49,8 @@ def params_from_torch(module, layer: int = 0) -> dict[str, np.ndarray]:
         key = name[: -len(suffix)] if name.endswith(suffix) else name
         if key in PARAM_NAMES:
             out[key] = value.detach().cpu().numpy().copy()
-    missing = [k for k in PARAM_NAMES if k not in out]
+    # os vieses são opcionais (bias=False no PyTorch); os pesos, não
+    missing = [k for k in ("weight_ih", "weight_hh") if k not in out]
     if missing:
         raise KeyError(f"não encontrei os parâmetros {missing} na camada {layer} do módulo")
     return out
