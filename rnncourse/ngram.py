@@ -60,7 +60,19 @@ class NGramLM:
         """Conta os n-gramas de ``words``; devolve o próprio modelo."""
         if len(words) == 0:
             raise ValueError("não dá para treinar com uma lista de palavras vazia")
-        self.vocab = vocab if vocab is not None else CharVocab.from_words(words)
+        chars = set().union(*words)
+        if BOUNDARY in chars:
+            raise ValueError(
+                f"as palavras não podem conter o símbolo de fronteira {BOUNDARY!r}, "
+                "que o modelo reserva para o início e o fim"
+            )
+        vocab = vocab if vocab is not None else CharVocab.from_words(words)
+        missing = sorted(ch for ch in chars if ch not in vocab)
+        if missing:
+            # sem esta verificação, as contagens desses caracteres entrariam nos
+            # totais e as distribuições deixariam de somar 1
+            raise ValueError(f"o vocabulário não tem os caracteres {''.join(missing)!r} do treino")
+        self.vocab = vocab
         self.counts = defaultdict(Counter)
         self.totals = Counter()
         for word in words:
@@ -78,9 +90,17 @@ class NGramLM:
         """``P(ch | contexto)``; usa só os últimos ``n - 1`` caracteres do contexto."""
         vocab = self._require_fit()
         if ch not in vocab:
-            raise KeyError(f"caractere {ch!r} fora do vocabulário")
-        context = (BOUNDARY * (self.order - 1) + context)[len(context) :][: self.order - 1]
-        return (self.counts[context][ch] + self.k) / (self.totals[context] + self.k * len(vocab))
+            raise KeyError(
+                f"caractere {ch!r} fora do vocabulário; se ele é legítimo, construa o "
+                "vocabulário com todas as palavras e passe-o em fit(..., vocab=...)"
+            )
+        # os últimos n - 1 símbolos, completando com fronteiras à esquerda
+        context = (BOUNDARY * (self.order - 1) + context)[len(context) :]
+        # .get em vez de [...]: consultar um contexto nunca visto não deve
+        # acrescentá-lo a self.counts (o defaultdict faria isso)
+        seen = self.counts.get(context)
+        count = seen[ch] if seen is not None else 0
+        return (count + self.k) / (self.totals[context] + self.k * len(vocab))
 
     def next_distribution(self, context: str) -> np.ndarray:
         """Vetor de probabilidades do próximo símbolo, na ordem de ``vocab.itos``."""
@@ -125,16 +145,25 @@ def select_ngram(
     val_words: Sequence[str],
     orders: Iterable[int] = (1, 2, 3, 4, 5, 6),
     ks: Iterable[float] = (0.01, 0.03, 0.1, 0.3, 1.0),
+    vocab: CharVocab | None = None,
 ) -> tuple[NGramLM, dict[tuple[int, float], float]]:
     """Escolhe ``(n, k)`` pelo menor bits/caractere na validação.
 
     Treina um modelo por combinação com ``train_words`` (todos com o mesmo
-    vocabulário, o do treino mais o das palavras de validação, para que
-    nenhum caractere fique sem probabilidade) e devolve o melhor modelo e a
-    tabela ``{(n, k): bits por caractere na validação}``. O conjunto de teste
-    não entra aqui: ele fica reservado para a comparação final.
+    vocabulário) e devolve o melhor modelo e a tabela
+    ``{(n, k): bits por caractere na validação}``. O conjunto de teste não
+    entra aqui: ele fica reservado para a comparação final.
+
+    ``vocab`` é o conjunto de símbolos que o modelo pode prever. Sem ele, usa
+    os caracteres do treino e da validação; uma palavra de teste com um
+    caractere que não aparece em nenhum dos dois daria ``KeyError`` ao ser
+    avaliada. Para evitar isso, passe o vocabulário de *todas* as palavras
+    (``CharVocab.from_words(palavras)``): o alfabeto é fixado de antemão, não é
+    uma estatística aprendida, e o caractere novo recebe a probabilidade que a
+    suavização dá a símbolos nunca vistos.
     """
-    vocab = CharVocab.from_words([*train_words, *val_words])
+    if vocab is None:
+        vocab = CharVocab.from_words([*train_words, *val_words])
     table: dict[tuple[int, float], float] = {}
     best: NGramLM | None = None
     best_bpc = math.inf
