@@ -94,6 +94,8 @@ def expected_head(path: Path, root: Path = ROOT):
     badge.metadata["tags"] = [BADGE_TAG]
     setup = nbformat.v4.new_code_cell(setup_source(root))
     setup.metadata["tags"] = [SETUP_TAG]
+    # ids fixos: rodar a ferramenta duas vezes não muda nada no arquivo
+    badge.id, setup.id = BADGE_TAG, SETUP_TAG
     return badge, setup
 
 
