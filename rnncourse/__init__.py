@@ -12,8 +12,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from rnncourse.benchmark import array_nbytes, power_law_fit, single_thread, time_calls
+from rnncourse.clipping import clip_by_norm, clip_by_value, global_norm
 from rnncourse.data import CharVocab, load_words, split_words
+from rnncourse.gradcheck import check_gradients, numerical_gradient, relative_error
 from rnncourse.gru_numpy import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from rnncourse.init import identity_matrix, orthogonal_matrix, scale_to_spectral_radius
+from rnncourse.jacobians import (
+    jacobian_products,
+    spectral_norm,
+    spectral_radius,
+    step_jacobians,
+    tanh_step_jacobians,
+)
 from rnncourse.lstm_numpy import (
     lstm_backward,
     lstm_cell_backward,
@@ -23,6 +34,7 @@ from rnncourse.lstm_numpy import (
 from rnncourse.ngram import NGramLM, select_ngram
 from rnncourse.param_count import param_count
 from rnncourse.rnn_numpy import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from rnncourse.tasks import adding_problem
 from rnncourse.utils import get_device, set_seed
 
 __version__ = "0.1.0"
@@ -38,29 +50,55 @@ _LAZY = {
     "use_style": "rnncourse.plotting",
     "plot_history": "rnncourse.plotting",
     "draw_unrolled_rnn": "rnncourse.plotting",
+    "evaluate": "rnncourse.training",
+    "encode_words": "rnncourse.lm",
+    "word_dataset": "rnncourse.lm",
+    "lm_loss": "rnncourse.lm",
+    "model_bits_per_char": "rnncourse.lm",
+    "echo_task": "rnncourse.tbptt",
+    "truncated_bptt": "rnncourse.tbptt",
 }
 
 __all__ = [
     "CharVocab",
     "NGramLM",
+    "adding_problem",
+    "array_nbytes",
+    "check_gradients",
+    "clip_by_norm",
+    "clip_by_value",
     "get_device",
+    "global_norm",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",
     "gru_forward",
+    "identity_matrix",
+    "jacobian_products",
     "load_words",
     "lstm_backward",
     "lstm_cell_backward",
     "lstm_cell_forward",
     "lstm_forward",
+    "numerical_gradient",
+    "orthogonal_matrix",
     "param_count",
+    "power_law_fit",
+    "relative_error",
     "rnn_backward",
     "rnn_cell_backward",
     "rnn_cell_forward",
     "rnn_forward",
+    "scale_to_spectral_radius",
     "select_ngram",
     "set_seed",
+    "single_thread",
+    "spectral_norm",
+    "spectral_radius",
     "split_words",
+    "step_jacobians",
+    "tanh_step_jacobians",
+    "time_calls",
     *sorted(_LAZY),
 ]
 
