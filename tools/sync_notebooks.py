@@ -93,7 +93,9 @@ def expected_head(path: Path, root: Path = ROOT):
     badge = nbformat.v4.new_markdown_cell(badge_source(relpath, root))
     badge.metadata["tags"] = [BADGE_TAG]
     setup = nbformat.v4.new_code_cell(setup_source(root))
-    setup.metadata["tags"] = [SETUP_TAG]
+    # no site, a célula fica recolhida atrás de um botão (o título do capítulo vem
+    # logo depois dela); no Colab e no Jupyter ela aparece normalmente
+    setup.metadata["tags"] = [SETUP_TAG, "hide-cell"]
     # ids fixos: rodar a ferramenta duas vezes não muda nada no arquivo
     badge.id, setup.id = BADGE_TAG, SETUP_TAG
     return badge, setup
@@ -112,6 +114,8 @@ def problems(path: Path, root: Path = ROOT) -> list[str]:
             out.append(f"a célula {index} deveria ser a célula '{tag}'")
         elif cell.source != want.source:
             out.append(f"a célula '{tag}' não é a gerada a partir de _config.yml")
+        elif cell.metadata.get("tags") != want.metadata["tags"]:
+            out.append(f"a célula '{tag}' deveria ter as etiquetas {want.metadata['tags']}")
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
         out.append("kernelspec deveria ser 'python3'")
     return out
