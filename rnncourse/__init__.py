@@ -57,6 +57,9 @@ _LAZY = {
     "model_bits_per_char": "rnncourse.lm",
     "echo_task": "rnncourse.tbptt",
     "truncated_bptt": "rnncourse.tbptt",
+    "draw_lstm_cell": "rnncourse.diagrams",
+    "draw_gru_cell": "rnncourse.diagrams",
+    "state_gradients": "rnncourse.unrolling",
 }
 
 __all__ = [

@@ -38,6 +38,7 @@ BIN="$(dirname "$PY")"
 
 start=$SECONDS
 "$PY" tools/fetch_mathjax.py
+"$PY" tools/fetch_widgets_js.py
 # começa do zero: páginas ou figuras de uma construção antiga não sobram no site
 rm -rf _build/html _build/.doctrees _build/jupyter_execute
 "$BIN/jupyter-book" build . -W -n --keep-going --all
