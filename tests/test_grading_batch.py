@@ -272,7 +272,7 @@ def test_warnings_flag_reference_implementations_and_tampering():
     assert scan_warnings('if "google.colab" in sys.modules:\n    pass') == []
 
 
-@pytest.mark.parametrize("list_id", ["lista_01", "lista_02"])
+@pytest.mark.parametrize("list_id", ["lista_01", "lista_02", "lista_03", "lista_04", "lista_05"])
 def test_student_notebooks_run_to_the_end_without_errors(list_id, tmp_path, timings):
     from nbclient import NotebookClient
 

@@ -297,7 +297,7 @@ def test_format_points_uses_the_brazilian_decimal_comma():
 
 
 def test_lists_open_by_number_or_name():
-    assert listas_disponiveis() == ["lista_01", "lista_02"]
+    assert listas_disponiveis() == [f"lista_{i:02d}" for i in range(1, 6)]
     assert abrir_lista(1).list_id == "lista_01"
     assert abrir_lista("lista_02").list_id == "lista_02"
     with pytest.raises(ValueError, match="lista desconhecida"):

@@ -24,7 +24,7 @@ from rnncourse.grading.batch import GradingLimits, _is_check_only, _limits_sourc
 make_exercises = load_tool("make_exercises")
 
 ROOT = Path(__file__).resolve().parents[1]
-LISTS = ["lista_01", "lista_02"]
+LISTS = ["lista_01", "lista_02", "lista_03", "lista_04", "lista_05"]
 
 
 def _cells(path: Path):
@@ -147,7 +147,8 @@ def test_every_question_has_statement_function_and_check(name):
         assert f"## Questão {number} — " in markdown
         points = f"{question.points:g} ponto"
         assert points in markdown.split(f"## Questão {number} — ")[1].split("\n")[0]
-        defs = [c for c in code if c.source.startswith(f"def {question.answer_name}(")]
+        heads = (f"def {question.answer_name}(", f"class {question.answer_name}(")
+        defs = [c for c in code if c.source.startswith(heads)]
         assert len(defs) == 1 and "raise NotImplementedError" in defs[0].source
         checks = [
             c for c in code if c.source == f'lista.verificar("{qid}", {question.answer_name})'

@@ -15,8 +15,8 @@ separado, com limites de tempo e de memória)::
 
 Módulos: ``core`` (questões, casos, pontos, a lista do estudante), ``guard``
 (chamar a resposta sem cair: exceções, tempo, entradas alteradas), ``compare``
-(esperado x obtido em pt-BR), ``report`` (texto e HTML), ``lista_01`` e
-``lista_02`` (os bancos de questões) e ``batch`` (a correção em lote, que
+(esperado x obtido em pt-BR), ``report`` (texto e HTML), ``lista_01`` a
+``lista_05`` (os bancos de questões) e ``batch`` (a correção em lote, que
 só é importada por quem a usa, porque depende do nbclient).
 
 Fora do escopo: proteger a verificação de uma resposta maliciosa que roda no

@@ -187,12 +187,23 @@ def default_source(list_id: str, start: Path | None = None) -> Path | None:
     return None
 
 
+# as referências das listas 3 a 5 (BPTT, gradientes, LSTM e GRU)
+_LISTS_3_TO_5 = (
+    r"rnn_cell_backward|rnn_backward|numerical_gradient|relative_error|check_gradients"
+    r"|clip_by_norm|clip_by_value|global_norm|orthogonal_matrix|identity_matrix"
+    r"|jacobian_products|step_jacobians|tanh_step_jacobians"
+    r"|lstm_cell_forward|lstm_forward|gru_cell_forward|gru_forward|param_count"
+)
+
 _WARNING_PATTERNS: tuple[tuple[str, str], ...] = (
     (
-        r"rnncourse\.(rnn_numpy|ngram|sampling|training|models|lm)\b"
+        r"rnncourse\.(rnn_numpy|ngram|sampling|training|models|lm"
+        r"|lstm_numpy|gru_numpy|param_count|gradcheck|clipping|init|jacobians)\b"
         r"|from\s+rnncourse(\.\w+)?\s+import\s+[^\n]*\b(rnn_cell_forward|rnn_forward|NGramLM|"
-        r"apply_temperature|sample|fit)\b"
-        r"|rnncourse\.(rnn_cell_forward|rnn_forward|NGramLM|apply_temperature|sample|fit)\b",
+        r"apply_temperature|sample|fit|" + _LISTS_3_TO_5 + r")\b"
+        r"|rnncourse\.(rnn_cell_forward|rnn_forward|NGramLM|apply_temperature|sample|fit|"
+        + _LISTS_3_TO_5
+        + r")\b",
         "usa uma implementação de referência do pacote rnncourse",
     ),
     (

@@ -59,6 +59,9 @@ __all__ = [
 LISTS: dict[str, str] = {
     "lista_01": "rnncourse.grading.lista_01",
     "lista_02": "rnncourse.grading.lista_02",
+    "lista_03": "rnncourse.grading.lista_03",
+    "lista_04": "rnncourse.grading.lista_04",
+    "lista_05": "rnncourse.grading.lista_05",
 }
 
 #: formato do arquivo de resultados que o kernel escreve na correção em lote
