@@ -97,7 +97,7 @@ def truncated_bptt(
     ``k2`` passos (o bloco novo e os ``k2/k1 - 1`` anteriores), partindo do
     estado *cortado* guardado no início da janela; (2) calcula a entropia
     cruzada média só nos ``k1`` passos novos (alvos ``IGNORE_INDEX`` não
-    contam); (3) retropropaga, recorta a norma do gradiente em ``clip_norm``
+    contam); (3) retropropaga, corta a norma do gradiente em ``clip_norm``
     e dá um passo do ``optimizer``. Assim o gradiente da perda no ``j``-ésimo
     passo do bloco novo (``j = 1..k1``) alcança entradas até ``k2 - k1 + j - 1``
     passos atrás: ``k2 - 1`` no último passo do bloco, ``k2 - k1`` no primeiro.

@@ -2,7 +2,7 @@
 
 A divisão de trabalho é a mesma em todos os capítulos: o *modelo* calcula, a
 função de perda ``loss_fn(model, lote) -> escalar`` diz o que otimizar, o
-*laço* treina (épocas, otimizador, recorte do gradiente, barra de progresso,
+*laço* treina (épocas, otimizador, corte do gradiente, barra de progresso,
 validação) e os gráficos leem o histórico devolvido.
 
 Os dados podem ser um ``DataLoader``, um ``Dataset`` do PyTorch (que o laço
@@ -43,7 +43,7 @@ class TrainConfig:
     epochs: int = 10  # passagens completas pelos dados de treino
     lr: float = 1e-3  # taxa de aprendizado inicial
     batch_size: int = 64  # tamanho do lote (só quando os dados são um Dataset)
-    clip_norm: float | None = 1.0  # norma máxima do gradiente; None = sem recorte
+    clip_norm: float | None = 1.0  # norma máxima do gradiente; None = sem corte
     weight_decay: float = 0.0  # decaimento de pesos (L2 no Adam e no SGD; desacoplado no AdamW)
     optimizer: str = "adam"  # "adam", "adamw" ou "sgd"
     momentum: float = 0.0  # momento (só no SGD)
@@ -79,7 +79,7 @@ class History:
     pesos mudando ao longo dela); ``val_loss``, a perda na validação ao fim da
     época (vazia sem dados de validação). ``grad_norm`` e ``grad_norm_max``
     são a média e o máximo, na época, da norma do gradiente *antes* do
-    recorte; ``lr``, a taxa usada; ``epoch_time``, os segundos da época.
+    corte; ``lr``, a taxa usada; ``epoch_time``, os segundos da época.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -196,7 +196,7 @@ def fit(
 ) -> History:
     """Treina ``model`` (no lugar) minimizando ``loss_fn`` e devolve o ``History``.
 
-    A cada lote: ``loss = loss_fn(model, lote)``, retropropagação, recorte da
+    A cada lote: ``loss = loss_fn(model, lote)``, retropropagação, corte da
     norma do gradiente em ``config.clip_norm`` (se não for ``None``) e um
     passo do otimizador. Ao fim de cada época, se houver ``val_data``, mede a
     perda de validação com ``evaluate``.
@@ -241,11 +241,11 @@ def fit(
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"a perda virou {loss.item()} na época {epoch + 1}: tente uma taxa de "
-                    "aprendizado menor ou recortar o gradiente (clip_norm)"
+                    "aprendizado menor ou cortar o gradiente (clip_norm)"
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            # com max_norm = inf a função só mede a norma, sem recortar
+            # com max_norm = inf a função só mede a norma, sem cortar
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
             optimizer.step()
             n = _batch_size(batch)

@@ -86,11 +86,11 @@ def _clip_norm(*, per_tensor=False, always=False, sum_norms=False, after=False):
 
 def test_q1_clip_by_norm_wrong_answers(lista):
     report = _check(lista, "q1", _clip_norm(per_tensor=True), "cada tensor separadamente")
-    assert report.results[1].passed  # abaixo do limite, recortar por tensor não muda nada
+    assert report.results[1].passed  # abaixo do limite, cortar por tensor não muda nada
     report = _check(lista, "q1", _clip_norm(always=True), "aumentando gradientes pequenos")
     assert report.results[0].passed and not report.results[1].passed
     _check(lista, "q1", _clip_norm(sum_norms=True), "não a soma das normas")
-    _check(lista, "q1", _clip_norm(after=True), "Devolva a norma ANTES do recorte")
+    _check(lista, "q1", _clip_norm(after=True), "Devolva a norma ANTES do corte")
 
     def in_place(grads, max_norm):
         total = float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))
@@ -138,7 +138,7 @@ def test_q2_clip_by_value_wrong_answers(lista):
         lista,
         "q2",
         lambda grads, c: {k: g * min(1.0, c / np.linalg.norm(g)) for k, g in grads.items()},
-        "Isso é o recorte pela norma",
+        "Isso é o corte pela norma",
     )
     report = _check(
         lista,

@@ -151,7 +151,7 @@ def test_clipping_bounds_the_update_norm():
     truncated_bptt(model, X, Y, 4, 4, clipped, clip_norm=1e-3)
     free_norm = torch.sqrt(sum((g**2).sum() for g in free.grads[0])).item()
     norm = torch.sqrt(sum((g**2).sum() for g in clipped.grads[0])).item()
-    assert free_norm > 1e-2  # sem recorte, bem acima do limite
+    assert free_norm > 1e-2  # sem corte, bem acima do limite
     # clip_grad_norm_ divide por (norma + 1e-6): fica um fio abaixo do limite
     assert 0.999e-3 < norm <= 1e-3
     for g, f in zip(clipped.grads[0], free.grads[0], strict=True):  # mesma direção

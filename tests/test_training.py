@@ -1,4 +1,4 @@
-"""O laço de treino: configuração, histórico, recorte do gradiente, determinismo e dados."""
+"""O laço de treino: configuração, histórico, corte do gradiente, determinismo e dados."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_different_seeds_shuffle_differently():
 
 
 def test_clipping_limits_the_update_and_records_the_unclipped_norm():
-    """SGD com lr=1: o passo é -g recortado, então ||Δθ|| = clip_norm quando ||g|| > clip_norm."""
+    """SGD com lr=1: o passo é -g cortado, então ||Δθ|| = clip_norm quando ||g|| > clip_norm."""
     model = _linear()
     x = torch.randn(8, 3) * 10
     y = torch.randn(8, 1) * 10 + 50  # alvo longe: gradiente grande

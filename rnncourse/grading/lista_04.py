@@ -2,10 +2,10 @@
 
 Questões (as funções que o estudante escreve):
 
-1. ``clip_by_norm(grads, max_norm)``: recorte pela norma **global** de um ``dict`` de
-   gradientes; devolve ``(recortados, norma_antes)``. Referência:
+1. ``clip_by_norm(grads, max_norm)``: corte pela norma **global** de um ``dict`` de
+   gradientes; devolve ``(cortados, norma_antes)``. Referência:
    ``torch.nn.utils.clip_grad_norm_``.
-2. ``clip_by_value(grads, clip_value)``: recorte de cada elemento em ``[−c, c]``.
+2. ``clip_by_value(grads, clip_value)``: corte de cada elemento em ``[−c, c]``.
    Referência: ``torch.nn.utils.clip_grad_value_``.
 3. ``jacobian_product(states, params, k)``: a matriz ``∂h_T/∂h_k = J_T ··· J_{k+1}``, com
    ``J_j = diag(1 − h_j²) W_hh``, a partir dos estados de uma sequência.
@@ -44,7 +44,7 @@ from rnncourse.rnn_numpy import rnn_forward as _ref_forward
 
 __all__ = ["TITLE", "build_questions"]
 
-TITLE = "Gradientes que desaparecem e explodem: recorte, jacobianas e inicialização"
+TITLE = "Gradientes que desaparecem e explodem: corte, jacobianas e inicialização"
 
 _NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -57,7 +57,7 @@ def _grads(scales: Mapping[str, float], seed: int, D: int = 3, H: int = 4) -> di
 
 
 def _torch_clip(grads: Mapping[str, np.ndarray], how: str, value: float):
-    """Recorta cópias dos gradientes com a função do PyTorch; devolve ``(dict, norma)``."""
+    """Corta cópias dos gradientes com a função do PyTorch; devolve ``(dict, norma)``."""
     import torch
 
     params = []
@@ -77,10 +77,10 @@ def _torch_clip(grads: Mapping[str, np.ndarray], how: str, value: float):
 def _check_grads_like(obtained: object, grads: Mapping[str, np.ndarray]) -> Failure | None:
     if obtained is None or not isinstance(obtained, Mapping):
         return Failure(
-            "os gradientes recortados deveriam vir num dicionário",
+            "os gradientes cortados deveriam vir num dicionário",
             expected=f"dict com as chaves {list(grads)}",
             obtained=describe(obtained),
-            hint="Devolva um dict novo com as mesmas chaves de grads: {nome: array recortado}.",
+            hint="Devolva um dict novo com as mesmas chaves de grads: {nome: array cortado}.",
             kind="type",
         )
     if set(obtained) != set(grads):
@@ -88,7 +88,7 @@ def _check_grads_like(obtained: object, grads: Mapping[str, np.ndarray]) -> Fail
             "as chaves do dicionário devolvido diferem das de grads",
             expected=f"as chaves {sorted(grads)}",
             obtained=f"as chaves {sorted(map(str, obtained))}",
-            hint="Recorte todos os gradientes e mantenha os nomes: {nome: ... for nome in grads}.",
+            hint="Corte todos os gradientes e mantenha os nomes: {nome: ... for nome in grads}.",
             kind="keys",
         )
     return None
@@ -120,7 +120,7 @@ def _per_tensor(grads, max_norm):
 def _judge_clip_norm(obtained, args) -> Failure | None:
     grads, max_norm = args
     expected, norm = _torch_clip(grads, "norm", max_norm)
-    failure = check_tuple(obtained, 2, "(grads_recortados, norma)")
+    failure = check_tuple(obtained, 2, "(grads_cortados, norma)")
     if failure is not None:
         return failure
     clipped, got_norm = obtained
@@ -141,8 +141,8 @@ def _judge_clip_norm(obtained, args) -> Failure | None:
                     ),
                     (
                         after if norm > max_norm else math.nan,
-                        "Devolva a norma ANTES do recorte (como clip_grad_norm_ do PyTorch); "
-                        "depois do recorte ela vale max_norm.",
+                        "Devolva a norma ANTES do corte (como clip_grad_norm_ do PyTorch); "
+                        "depois do corte ela vale max_norm.",
                     ),
                     (
                         norm**2,
@@ -155,16 +155,16 @@ def _judge_clip_norm(obtained, args) -> Failure | None:
         failure = check_array(
             clipped[key],
             expected[key],
-            name=f"o gradiente recortado '{key}'",
+            name=f"o gradiente cortado '{key}'",
             rtol=1e-6,
             atol=1e-12,
-            dtype_hint="Os gradientes são float64 e os recortados também devem ser.",
+            dtype_hint="Os gradientes são float64 e os cortados também devem ser.",
         )
         if failure is None:
             continue
         if failure.kind == "nonfinite":
             failure.hint = (
-                "Com a norma 0 (ou abaixo do limite) não há o que recortar: calcule "
+                "Com a norma 0 (ou abaixo do limite) não há o que cortar: calcule "
                 "max_norm / n só quando n > max_norm, ou use min(1, max_norm / (n + 1e-6)), "
                 "como o PyTorch."
             )
@@ -175,8 +175,8 @@ def _judge_clip_norm(obtained, args) -> Failure | None:
                 [
                     (
                         lambda key=key: _per_tensor(grads, max_norm)[key],
-                        "Você recortou cada tensor separadamente, pela sua própria norma: o "
-                        "recorte usa a norma GLOBAL de todos os gradientes juntos, e o mesmo "
+                        "Você cortou cada tensor separadamente, pela sua própria norma: o "
+                        "corte usa a norma GLOBAL de todos os gradientes juntos, e o mesmo "
                         "fator multiplica todos eles (a direção do passo se mantém).",
                     ),
                     (
@@ -187,8 +187,7 @@ def _judge_clip_norm(obtained, args) -> Failure | None:
                     ),
                     (
                         lambda key=key: np.clip(grads[key], -max_norm, max_norm),
-                        "Isso é o recorte por VALOR (questão 2): aqui o recorte é pela norma "
-                        "global.",
+                        "Isso é o corte por VALOR (questão 2): aqui o corte é pela norma global.",
                     ),
                     (
                         lambda key=key: (
@@ -232,17 +231,17 @@ def _judge_clip_value(obtained, args) -> Failure | None:
     failure = _check_grads_like(obtained, grads)
     if failure is not None:
         if isinstance(obtained, tuple):
-            failure.hint = "Aqui a função devolve só o dict recortado (sem a norma)."
+            failure.hint = "Aqui a função devolve só o dict cortado (sem a norma)."
         return failure
     c = clip_value
     for key in grads:
         failure = check_array(
             obtained[key],
             expected[key],
-            name=f"o gradiente recortado '{key}'",
+            name=f"o gradiente cortado '{key}'",
             rtol=1e-12,
             atol=0.0,
-            dtype_hint="Os gradientes são float64 e os recortados também devem ser.",
+            dtype_hint="Os gradientes são float64 e os cortados também devem ser.",
         )
         if failure is None:
             continue
@@ -267,12 +266,12 @@ def _judge_clip_value(obtained, args) -> Failure | None:
                     ),
                     (
                         lambda g=g: g * min(1.0, c / float(np.abs(g).max())),
-                        "Você encolheu o tensor inteiro pelo mesmo fator: o recorte por valor "
+                        "Você encolheu o tensor inteiro pelo mesmo fator: o corte por valor "
                         "corta cada elemento separadamente e deixa os pequenos como estão.",
                     ),
                     (
                         lambda g=g: g * min(1.0, c / float(np.linalg.norm(g))),
-                        "Isso é o recorte pela norma; o recorte por valor corta cada elemento "
+                        "Isso é o corte pela norma; o corte por valor corta cada elemento "
                         "no intervalo [−c, c].",
                     ),
                 ],
@@ -657,7 +656,7 @@ def build_questions() -> list[Question]:
     return [
         Question(
             "q1",
-            "Recorte do gradiente pela norma global",
+            "Corte do gradiente pela norma global",
             "clip_by_norm",
             "clip_by_norm(grads, max_norm)",
             2.0,
@@ -691,14 +690,14 @@ def build_questions() -> list[Question]:
                     {k: 0.0 for k in _NAMES},
                     1.0,
                     3,
-                    "Com n = 0 < max_norm, o fator é 1: não há o que recortar.",
+                    "Com n = 0 < max_norm, o fator é 1: não há o que cortar.",
                 ),
             ),
             hidden_case=_clip_norm_hidden,
         ),
         Question(
             "q2",
-            "Recorte do gradiente por valor",
+            "Corte do gradiente por valor",
             "clip_by_value",
             "clip_by_value(grads, clip_value)",
             2.0,

@@ -771,7 +771,7 @@ def _judge_forget_bias(obtained, args) -> Failure | None:
 
 
 def _train_classifier(model, X, y) -> list[float]:
-    """O treino fixo da questão 5: Adam, lotes sorteados, recorte da norma em 1."""
+    """O treino fixo da questão 5: Adam, lotes sorteados, corte da norma em 1."""
     import torch
     import torch.nn.functional as F
 
