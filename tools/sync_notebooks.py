@@ -16,6 +16,7 @@ escolhe o dispositivo).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIRS = ("chapters", "exercises")
 BADGE_TAG = "colab-badge"
 SETUP_TAG = "setup"
+# páginas em markdown que citam o repositório (clonar, citar): o endereço delas
+# não é reescrito, mas --check confere que é o do _config.yml
+DOCS_WITH_REPO_URL = ("intro.md",)
+_GITHUB_URL = re.compile(r"https://github\.com/[\w.-]+/[\w-]+(?:\.[\w-]+)*")
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
@@ -121,6 +126,18 @@ def problems(path: Path, root: Path = ROOT) -> list[str]:
     return out
 
 
+def doc_problems(root: Path = ROOT) -> list[str]:
+    """Endereços do GitHub nas páginas de DOCS_WITH_REPO_URL que não são o do _config.yml."""
+    url, _ = repository(root)
+    out = []
+    for name in DOCS_WITH_REPO_URL:
+        text = (root / name).read_text(encoding="utf-8")
+        for found in _GITHUB_URL.findall(text):
+            if found.removesuffix(".git") != url:
+                out.append(f"{name}: {found} não é o repositório do _config.yml ({url}); corrija à mão")
+    return out
+
+
 def sync(path: Path, root: Path = ROOT) -> bool:
     """Reescreve o início de ``path``; devolve True se o arquivo mudou."""
     nb = nbformat.read(path, as_version=4)
@@ -158,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 bad += 1
         elif sync(path):
             print(f"atualizado: {rel}")
+    if args.check:
+        for problem in doc_problems():
+            print(problem)
+            bad += 1
     if args.check and bad:
         print("rode: python tools/sync_notebooks.py", file=sys.stderr)
     return 1 if bad else 0
