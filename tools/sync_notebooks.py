@@ -134,7 +134,9 @@ def doc_problems(root: Path = ROOT) -> list[str]:
         text = (root / name).read_text(encoding="utf-8")
         for found in _GITHUB_URL.findall(text):
             if found.removesuffix(".git") != url:
-                out.append(f"{name}: {found} não é o repositório do _config.yml ({url}); corrija à mão")
+                out.append(
+                    f"{name}: {found} não é o repositório do _config.yml ({url}); corrija à mão"
+                )
     return out
 
 
