@@ -51,7 +51,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnncourse.rnn_numpy import PARAM_NAMES
+from rnncourse.rnn_numpy import PARAM_NAMES, check_gate_params, sigmoid
 
 __all__ = [
     "gru_backward",
@@ -63,29 +63,8 @@ __all__ = [
 NUM_GATES = 3  # (r, z, n)
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """Sigmoide logística estável: ``1 / (1 + exp(-a)) = exp(-log(1 + exp(-a)))``."""
-    return np.exp(-np.logaddexp(0.0, -a))
-
-
 def _check_params(params: Mapping[str, np.ndarray], input_size: int, hidden_size: int) -> None:
-    """Confere as chaves e as formas de ``params`` (mensagens que apontam o erro)."""
-    missing = [k for k in ("weight_ih", "weight_hh") if k not in params]
-    if missing:
-        raise KeyError(f"faltam em params as chaves {missing}; esperado {PARAM_NAMES}")
-    G, Hs = NUM_GATES, hidden_size
-    expected = {
-        "weight_ih": (G * Hs, input_size),
-        "weight_hh": (G * Hs, Hs),
-        "bias_ih": (G * Hs,),
-        "bias_hh": (G * Hs,),
-    }
-    for key, shape in expected.items():
-        if key in params and np.shape(params[key]) != shape:
-            raise ValueError(
-                f"params[{key!r}] tem forma {np.shape(params[key])}; esperado {shape} "
-                f"(GRU: 3 partes (r, z, n) empilhadas, D={input_size}, H={hidden_size})"
-            )
+    check_gate_params(params, input_size, hidden_size, NUM_GATES, "GRU: 3 partes (r, z, n)")
 
 
 def gru_cell_forward(
@@ -114,8 +93,8 @@ def gru_cell_forward(
         gi = gi + params["bias_ih"]
     if "bias_hh" in params:
         gh = gh + params["bias_hh"]
-    r = _sigmoid(gi[:, 0 * Hs : 1 * Hs] + gh[:, 0 * Hs : 1 * Hs])  # reinício (B, H)
-    z = _sigmoid(gi[:, 1 * Hs : 2 * Hs] + gh[:, 1 * Hs : 2 * Hs])  # atualização (B, H)
+    r = sigmoid(gi[:, 0 * Hs : 1 * Hs] + gh[:, 0 * Hs : 1 * Hs])  # reinício (B, H)
+    z = sigmoid(gi[:, 1 * Hs : 2 * Hs] + gh[:, 1 * Hs : 2 * Hs])  # atualização (B, H)
     hn = gh[:, 2 * Hs : 3 * Hs]  # h_prev W_hn^T + b_hn (B, H)
     n = np.tanh(gi[:, 2 * Hs : 3 * Hs] + r * hn)  # candidato: r depois do produto (B, H)
     h = (1.0 - z) * n + z * h_prev  # z perto de 1 conserva h_prev (B, H)

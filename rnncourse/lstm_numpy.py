@@ -51,7 +51,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnncourse.rnn_numpy import PARAM_NAMES
+from rnncourse.rnn_numpy import PARAM_NAMES, check_gate_params, sigmoid
 
 __all__ = [
     "lstm_backward",
@@ -63,29 +63,8 @@ __all__ = [
 NUM_GATES = 4  # (i, f, g, o)
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """Sigmoide logística estável: ``1 / (1 + exp(-a)) = exp(-log(1 + exp(-a)))``."""
-    return np.exp(-np.logaddexp(0.0, -a))
-
-
 def _check_params(params: Mapping[str, np.ndarray], input_size: int, hidden_size: int) -> None:
-    """Confere as chaves e as formas de ``params`` (mensagens que apontam o erro)."""
-    missing = [k for k in ("weight_ih", "weight_hh") if k not in params]
-    if missing:
-        raise KeyError(f"faltam em params as chaves {missing}; esperado {PARAM_NAMES}")
-    G, Hs = NUM_GATES, hidden_size
-    expected = {
-        "weight_ih": (G * Hs, input_size),
-        "weight_hh": (G * Hs, Hs),
-        "bias_ih": (G * Hs,),
-        "bias_hh": (G * Hs,),
-    }
-    for key, shape in expected.items():
-        if key in params and np.shape(params[key]) != shape:
-            raise ValueError(
-                f"params[{key!r}] tem forma {np.shape(params[key])}; esperado {shape} "
-                f"(LSTM: 4 portas (i, f, g, o) empilhadas, D={input_size}, H={hidden_size})"
-            )
+    check_gate_params(params, input_size, hidden_size, NUM_GATES, "LSTM: 4 portas (i, f, g, o)")
 
 
 def lstm_cell_forward(
@@ -112,10 +91,10 @@ def lstm_cell_forward(
         a = a + params["bias_ih"]
     if "bias_hh" in params:
         a = a + params["bias_hh"]
-    i = _sigmoid(a[:, 0 * Hs : 1 * Hs])  # porta de entrada (B, H)
-    f = _sigmoid(a[:, 1 * Hs : 2 * Hs])  # porta de esquecimento (B, H)
+    i = sigmoid(a[:, 0 * Hs : 1 * Hs])  # porta de entrada (B, H)
+    f = sigmoid(a[:, 1 * Hs : 2 * Hs])  # porta de esquecimento (B, H)
     g = np.tanh(a[:, 2 * Hs : 3 * Hs])  # candidato (B, H)
-    o = _sigmoid(a[:, 3 * Hs : 4 * Hs])  # porta de saída (B, H)
+    o = sigmoid(a[:, 3 * Hs : 4 * Hs])  # porta de saída (B, H)
     c = f * c_prev + i * g  # caminho aditivo da célula (B, H)
     tanh_c = np.tanh(c)  # (B, H)
     h = o * tanh_c  # (B, H)

@@ -56,6 +56,40 @@ def params_from_torch(module, layer: int = 0) -> dict[str, np.ndarray]:
     return out
 
 
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """Sigmoide logística estável: ``1 / (1 + exp(-a)) = exp(-log(1 + exp(-a)))``.
+
+    Usada pelas portas da LSTM e da GRU (``lstm_numpy``, ``gru_numpy``).
+    """
+    return np.exp(-np.logaddexp(0.0, -a))
+
+
+def check_gate_params(
+    params: Mapping[str, np.ndarray], input_size: int, hidden_size: int, num_gates: int, layout: str
+) -> None:
+    """Confere as chaves e as formas de ``params`` de uma célula com ``num_gates`` blocos.
+
+    ``layout`` entra na mensagem de erro e diz como os blocos estão empilhados,
+    por exemplo ``"LSTM: 4 portas (i, f, g, o)"``.
+    """
+    missing = [k for k in ("weight_ih", "weight_hh") if k not in params]
+    if missing:
+        raise KeyError(f"faltam em params as chaves {missing}; esperado {PARAM_NAMES}")
+    G, Hs = num_gates, hidden_size
+    expected = {
+        "weight_ih": (G * Hs, input_size),
+        "weight_hh": (G * Hs, Hs),
+        "bias_ih": (G * Hs,),
+        "bias_hh": (G * Hs,),
+    }
+    for key, shape in expected.items():
+        if key in params and np.shape(params[key]) != shape:
+            raise ValueError(
+                f"params[{key!r}] tem forma {np.shape(params[key])}; esperado {shape} "
+                f"({layout} empilhadas, D={input_size}, H={hidden_size})"
+            )
+
+
 def _check_params(params: Mapping[str, np.ndarray]) -> None:
     missing = [k for k in ("weight_ih", "weight_hh") if k not in params]
     if missing:
