@@ -15,6 +15,7 @@ from typing import Any
 from rnncourse.benchmark import array_nbytes, power_law_fit, single_thread, time_calls
 from rnncourse.clipping import clip_by_norm, clip_by_value, global_norm
 from rnncourse.data import CharVocab, load_words, split_words
+from rnncourse.glue import format_number, glue
 from rnncourse.gradcheck import check_gradients, numerical_gradient, relative_error
 from rnncourse.gru_numpy import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
 from rnncourse.init import identity_matrix, orthogonal_matrix, scale_to_spectral_radius
@@ -71,7 +72,9 @@ __all__ = [
     "clip_by_norm",
     "clip_by_value",
     "get_device",
+    "format_number",
     "global_norm",
+    "glue",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",

@@ -285,7 +285,7 @@ def draw_gru_cell(ax: Axes | None = None) -> Axes:
     _legend(
         ax,
         ["sigmoid", "tanh", "linear", "op"],
-        r"$r_t$: porta de reinício    $z_t$: porta de atualização    $n_t$: candidato",
+        r"$r_t$: porta de reinicialização    $z_t$: porta de atualização    $n_t$: candidato",
     )
     return _finish(ax, (-0.3, 12.0), (-1.3, 7.3))
 

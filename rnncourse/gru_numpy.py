@@ -12,20 +12,20 @@ use ``rnncourse.rnn_numpy.params_from_torch`` para tirar o sufixo.
 Formas: ``x (B, D)``, ``X (B, T, D)``, ``h (B, H)``, ``H (B, T, H)``,
 ``weight_ih (3H, D)``, ``weight_hh (3H, H)``, ``bias_ih (3H,)``, ``bias_hh (3H,)``.
 As três partes estão empilhadas nas linhas dos pesos na ordem do PyTorch,
-**(r, z, n)**: as linhas ``0:H`` são da porta de reinício (*reset*), ``H:2H``
+**(r, z, n)**: as linhas ``0:H`` são da porta de reinicialização (*reset*), ``H:2H``
 da porta de atualização (*update*) e ``2H:3H`` do candidato ``n``.
 
 Equações de um passo, **na variante do PyTorch** (``σ`` é a sigmoide
 logística, ``⊙`` o produto elemento a elemento)::
 
-    r_t = σ(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)           porta de reinício
+    r_t = σ(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)           porta de reinicialização
     z_t = σ(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)           porta de atualização
     n_t = tanh(x_t W_in^T + b_in + r_t ⊙ (h_{t-1} W_hn^T + b_hn))  candidato
     h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}
 
 Comparação com o artigo que propôs a GRU, Cho et al. (2014, seção 2.3):
 
-1. No artigo, a porta de reinício age sobre o estado **antes** do produto pela
+1. No artigo, a porta de reinicialização age sobre o estado **antes** do produto pela
    matriz: ``n_t = tanh(x_t W_in^T + (r_t ⊙ h_{t-1}) W_hn^T)``. No PyTorch (como
    no cuDNN), ela multiplica o resultado do produto, viés ``b_hn`` incluído:
    ``r_t ⊙ (h_{t-1} W_hn^T + b_hn)``. Com os mesmos pesos, as duas versões dão

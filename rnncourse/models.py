@@ -2,9 +2,9 @@
 
 ``CharRNNLM`` é a arquitetura de todos os modelos de linguagem do curso::
 
-    índices (B, T) -> embedding (B, T, E) -> RNN/LSTM/GRU (B, T, H) -> linear (B, T, V)
+    índices (B, T) -> incorporação (B, T, E) -> RNN/LSTM/GRU (B, T, H) -> linear (B, T, V)
 
-Ele só *calcula*: devolve os *logits* (pontuações antes do softmax) de cada
+Ele só *calcula*: devolve os *logits* (escores antes da softmax) de cada
 passo e, se pedido, o estado final. A perda e o preparo dos lotes de palavras
 ficam em ``rnncourse.lm``; o laço de treino, em ``rnncourse.training``; a
 geração de texto, em ``rnncourse.sampling``.
@@ -28,7 +28,7 @@ State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 
 class CharRNNLM(nn.Module):
-    """Modelo de linguagem de caracteres: embedding, camada recorrente e projeção linear.
+    """Modelo de linguagem de caracteres: incorporação, camada recorrente e projeção linear.
 
     Parâmetros
     ----------

@@ -14,7 +14,7 @@ anterior, de tamanho ``H`` (``2H`` se a rede é bidirecional), e cada direção
 tem os seus próprios pesos.
 
 O que fica de fora: a projeção do estado oculto da LSTM (``proj_size``) e as
-camadas de entrada (embeddings) e de saída, que não fazem parte da camada
+camadas de entrada (incorporações) e de saída, que não fazem parte da camada
 recorrente.
 """
 

@@ -1,11 +1,11 @@
-"""Estilo dos gráficos do curso, curvas de treino e o diagrama da RNN desenrolada.
+"""Estilo dos gráficos do curso, curvas de treino e o diagrama da RNN desdobrada.
 
 - ``use_style()``: o único estilo do curso (paleta Okabe-Ito, segura para
   daltônicos; tamanhos legíveis; grade discreta).
 - ``plot_history(history)``: perda de treino e de validação por época, com
   rótulos em português.
 - ``draw_unrolled_rnn(T)``: a RNN "dobrada" (com o laço recorrente) e
-  desenrolada em ``T`` passos, desenhada com *patches* e setas do matplotlib,
+  desdobrada em ``T`` passos, desenhada com *patches* e setas do matplotlib,
   para que qualquer capítulo a reutilize.
 
 Os números dos eixos usam ponto decimal, como o código e os valores impressos
@@ -147,12 +147,12 @@ def _arrow(ax: Axes, start, end, label: str | None = None, label_xy=None, **kw) 
 
 
 def draw_unrolled_rnn(T: int = 4, ax: Axes | None = None, folded: bool = True) -> Axes:
-    """Desenha a RNN dobrada (com o laço) e desenrolada em ``T`` passos; devolve o ``Axes``.
+    """Desenha a RNN dobrada (com o laço) e desdobrada em ``T`` passos; devolve o ``Axes``.
 
     Cada passo ``t`` tem a entrada ``x_t``, o estado oculto ``h_t`` e a saída
     ``ŷ_t``; as setas levam os nomes das matrizes (``W_ih``, ``W_hh``,
     ``W_hy``), as *mesmas* em todos os passos: é o compartilhamento de
-    parâmetros. Com ``folded=False`` só a versão desenrolada é desenhada.
+    parâmetros. Com ``folded=False`` só a versão desdobrada é desenhada.
     """
     if int(T) != T or T < 1:
         raise ValueError(f"T deve ser um inteiro >= 1, não {T!r}")
@@ -179,9 +179,9 @@ def draw_unrolled_rnn(T: int = 4, ax: Axes | None = None, folded: bool = True) -
             )
         )
         ax.text(right + 0.45, 0.72, r"$W_{hh}$", ha="center", va="center", fontsize=11)
-        _arrow(ax, (x0 + 1.6, 0.0), (x0 + 2.7, 0.0), "desenrolar", (x0 + 2.15, 0.3))
+        _arrow(ax, (x0 + 1.6, 0.0), (x0 + 2.7, 0.0), "desdobrar", (x0 + 2.15, 0.3))
         x0 += 3.7
-    # versão desenrolada: h_0 e depois uma coluna por passo
+    # versão desdobrada: h_0 e depois uma coluna por passo
     _node(ax, x0, "h", r"$h_0$")
     step = 1.9
     for t in range(1, T + 1):

@@ -1,6 +1,6 @@
 """Geração de palavras por amostragem, caractere a caractere, com temperatura.
 
-A temperatura ``T`` divide os *logits* antes do softmax::
+A temperatura ``T`` divide os *logits* antes da softmax::
 
     p_k = exp(z_k / T) / sum_j exp(z_j / T)
 

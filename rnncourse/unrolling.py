@@ -1,10 +1,10 @@
-"""Desenrolar uma camada recorrente do PyTorch passo a passo: o gradiente em cada estado.
+"""Desdobrar uma camada recorrente do PyTorch passo a passo: o gradiente em cada estado.
 
 Para medir quanto do sinal de erro chega a um passo distante, é preciso
 ``∂L/∂h_k`` para todo ``k``. A saída ``out`` de ``nn.RNN``/``nn.LSTM``/``nn.GRU``
 não serve para isso: a camada calcula ``h_{t+1}`` a partir de uma cópia interna
 de ``h_t``, e o gradiente de ``out[:, t]`` traz só a parte que vem da saída
-daquele passo, não a que volta pelo tempo. Aqui a camada é desenrolada passo a
+daquele passo, não a que volta pelo tempo. Aqui a camada é desdobrada passo a
 passo com a célula correspondente (``nn.RNNCell``, ``nn.LSTMCell``,
 ``nn.GRUCell``), que **compartilha os mesmos parâmetros**, e o autograd devolve o
 gradiente total de cada estado intermediário.
@@ -21,7 +21,7 @@ O gradiente de ``h_k`` é o **total**: a soma do que vem da saída do próprio
 passo com o que volta de todos os passos seguintes, o vetor que a BPTT propaga.
 
 Fora do escopo: camadas com várias camadas empilhadas, bidirecionais ou com
-``proj_size`` (desenrole cada camada separadamente) e o formato com o tempo
+``proj_size`` (desdobre cada camada separadamente) e o formato com o tempo
 primeiro (``batch_first=False``).
 """
 
@@ -100,7 +100,7 @@ def _initial_state(layer: nn.Module, X: torch.Tensor, state: State | None) -> li
 def _unroll_from(
     layer: nn.Module, X: torch.Tensor, init: list[torch.Tensor]
 ) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
-    """Desenrola a partir de ``init = [h0]`` ou ``[h0, c0]``; ``hs[0]`` é o próprio ``init[0]``."""
+    """Desdobra a partir de ``init = [h0]`` ou ``[h0, c0]``; ``hs[0]`` é o próprio ``init[0]``."""
     if X.ndim != 3:
         raise ValueError(f"X deve ter forma (B, T, D); recebi {tuple(X.shape)}")
     cell = cell_from_layer(layer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def load_tool(name: str, root: Path = ROOT):
     """Importa ``tools/<name>.py`` como módulo (a pasta tools/ não é um pacote)."""
     spec = importlib.util.spec_from_file_location(f"tools_{name}", root / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as dataclasses do módulo procuram por ele aqui
     spec.loader.exec_module(module)
     return module
 

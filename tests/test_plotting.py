@@ -84,7 +84,7 @@ def test_unrolled_rnn_diagram_counts(T):
     for t in range(1, T + 1):
         for label in (rf"$x_{{{t}}}$", rf"$h_{{{t}}}$", rf"$\hat{{y}}_{{{t}}}$"):
             assert label in texts
-    assert {r"$x_t$", r"$h_t$", r"$\hat{y}_t$", r"$h_0$", "desenrolar"} <= set(texts)
+    assert {r"$x_t$", r"$h_t$", r"$\hat{y}_t$", r"$h_0$", "desdobrar"} <= set(texts)
     assert not ax.axison
     ax.figure.canvas.draw()  # o mathtext de todos os rótulos é válido
 

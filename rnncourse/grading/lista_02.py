@@ -278,7 +278,7 @@ def _judge_temperature(obtained, args) -> Failure | None:
                     ),
                     (
                         lambda: _softmax(logits),
-                        "A temperatura não teve efeito: divida os logits por T antes do softmax.",
+                        "A temperatura não teve efeito: divida os logits por T antes da softmax.",
                     ),
                     (
                         lambda: (
@@ -499,7 +499,7 @@ def _chunks(stream: np.ndarray, B: int, T: int, seed: int):
 
 
 def make_char_model(vocab_size: int, embed_dim: int = 16, hidden_size: int = 48, seed: int = 0):
-    """O modelo da questão 5: embedding -> nn.RNN (tanh) -> linear; devolve logits (B, T, V)."""
+    """O modelo da questão 5: incorporação -> nn.RNN (tanh) -> linear; devolve logits (B, T, V)."""
     import torch
     from torch import nn
 
@@ -799,7 +799,7 @@ def build_questions() -> list[Question]:
             2.0,
             (
                 _temperature_case(
-                    "T = 1: igual ao softmax de um vetor de 5 logits",
+                    "T = 1: igual à softmax de um vetor de 5 logits",
                     [2.0, -1.0, 0.5, 0.0, 1.5],
                     1.0,
                     "softmax(z)_i = exp(z_i) / Σ_j exp(z_j).",
@@ -808,7 +808,7 @@ def build_questions() -> list[Question]:
                     "T = 0,5 num lote (B = 3, V = 4): cada linha é uma distribuição",
                     [[1.0, 2.0, 0.0, -1.0], [0.3, 0.3, 0.3, 0.3], [-2.0, 4.0, 1.0, 0.5]],
                     0.5,
-                    "Aplique o softmax no último eixo (axis=-1, keepdims=True).",
+                    "Aplique a softmax no último eixo (axis=-1, keepdims=True).",
                 ),
                 _temperature_case(
                     "T = 2: uma distribuição mais plana",

@@ -15,7 +15,7 @@ Questões (as funções que o estudante escreve):
    passos (TBPTT(k, k)); devolve ``(dX, grads)``.
 
 As referências são as do pacote (``rnncourse.rnn_numpy``, ``rnncourse.gradcheck``), que
-os testes do pacote conferem contra a autograd do PyTorch e contra diferenças finitas.
+os testes do pacote conferem contra o autograd do PyTorch e contra diferenças finitas.
 Os casos da questão 2 conferem **um gradiente por vez** (só ``dW_ih``, só ``dx``...),
 para que a devolutiva diga qual está errado; os das questões 3 e 5 põem gradiente numa
 saída só (a última, a primeira) para isolar o caminho pelo tempo. O torch não é usado.
@@ -49,7 +49,7 @@ from rnncourse.rnn_numpy import rnn_forward as _ref_forward
 
 __all__ = ["TITLE", "build_questions"]
 
-TITLE = "Retropropagação através do tempo: gradientes, verificação e truncagem"
+TITLE = "Retropropagação através do tempo: gradientes, verificação e truncamento"
 
 _TERMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
