@@ -14,7 +14,8 @@ A convenção de números do curso (a mesma no texto e nos rótulos das figuras)
 - vírgula decimal: ``0,95``;
 - milhares separados por um espaço fino inseparável (U+202F) a partir de cinco algarismos,
   como recomenda o SI: ``16 000``; com quatro algarismos, sem separador: ``1000``;
-- porcentagens com ``percent=True``: ``0.953`` vira ``95,3 %`` (com ``digits=1``).
+- porcentagens com ``percent=True``: ``0.953`` vira ``95,3 %`` (com ``digits=1``);
+- notação científica com ``scientific=True``: ``5.41e-10`` vira ``5,4 × 10⁻¹⁰`` (com ``digits=1``).
 
 Fora do site (no Colab, por exemplo) o myst-nb não está instalado e ``glue`` só devolve o
 texto formatado, que a célula pode imprimir; o texto do notebook mostra o nome do número no
@@ -32,11 +33,17 @@ __all__ = ["format_number", "glue"]
 THIN_SPACE = "\u202f"
 
 
-def format_number(value: float, digits: int = 2, percent: bool = False) -> str:
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_number(
+    value: float, digits: int = 2, percent: bool = False, scientific: bool = False
+) -> str:
     """Formata ``value`` na convenção do curso (vírgula decimal, milhares com espaço fino).
 
     ``digits`` é o número de casas decimais; inteiros (``int``) saem sem casas. Com
-    ``percent=True`` o valor é multiplicado por 100 e ganha `` %``.
+    ``percent=True`` o valor é multiplicado por 100 e ganha `` %``; com ``scientific=True``
+    sai como mantissa e potência de 10 (``5,4 × 10⁻¹⁰``).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"format_number espera um número, não {type(value).__name__}")
@@ -45,6 +52,10 @@ def format_number(value: float, digits: int = 2, percent: bool = False) -> str:
     number = float(value) * (100 if percent else 1)
     if not math.isfinite(number):
         raise ValueError(f"não dá para citar no texto um número não finito ({value!r})")
+    if scientific:
+        mantissa, _, exponent = f"{number:.{digits}e}".partition("e")
+        power = f"10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+        return f"{mantissa.replace('.', ',')} × {power}"
     if isinstance(value, numbers.Integral) and not percent:
         text = f"{int(value):d}"
     else:
@@ -71,15 +82,19 @@ class _Text:
         return self.text
 
 
-def glue(name: str, value, digits: int = 2, percent: bool = False) -> str:
+def glue(name: str, value, digits: int = 2, percent: bool = False, scientific: bool = False) -> str:
     """Guarda ``value``, já formatado, com o nome ``name`` para o texto citar; devolve o texto.
 
-    Números passam por ``format_number(value, digits, percent)``; textos vão como estão.
+    Números passam por ``format_number(value, digits, percent, scientific)``; textos vão
+    como estão.
     No site, ``{glue:text}`name``` mostra o texto. Sem o myst-nb (Colab), nada é guardado.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"o nome de um glue deve ser um identificador Python, não {name!r}")
-    text = value if isinstance(value, str) else format_number(value, digits, percent)
+    if isinstance(value, str):
+        text = value
+    else:
+        text = format_number(value, digits, percent, scientific)
     try:
         from IPython import get_ipython  # noqa: PLC0415
         from myst_nb import glue as myst_glue  # noqa: PLC0415 - só existe no ambiente do site

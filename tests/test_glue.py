@@ -21,6 +21,8 @@ from rnncourse.glue import THIN_SPACE
         (np.float32(2.5), {"digits": 3}, "2,500"),
         (np.int64(40), {}, "40"),
         (3, {"digits": 2, "percent": True}, f"300,00{THIN_SPACE}%"),
+        (5.41e-10, {"digits": 1, "scientific": True}, "5,4 × 10⁻¹⁰"),
+        (123456.0, {"digits": 2, "scientific": True}, "1,23 × 10⁵"),
     ],
     ids=[
         "decimal",
@@ -32,6 +34,8 @@ from rnncourse.glue import THIN_SPACE
         "np-float",
         "np-int",
         "int-percent",
+        "sci-small",
+        "sci-large",
     ],
 )
 def test_format_number(value, kwargs, expected) -> None:

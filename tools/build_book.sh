@@ -36,6 +36,10 @@ fi
 PY="${PYTHON:-${VENV_DIR:-.venv}/bin/python}"
 BIN="$(dirname "$PY")"
 
+# o site mostra o que o leitor vê ao abrir o notebook: a semente padrão (0), mesmo quando
+# quem chama (tools/test.sh) pediu outra semente para o nbval
+unset RNNCOURSE_SEED
+
 start=$SECONDS
 "$PY" tools/fetch_mathjax.py
 "$PY" tools/fetch_widgets_js.py

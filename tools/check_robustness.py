@@ -54,7 +54,7 @@ def _plain(value, depth=0):
         return float(value) if isinstance(value, _numbers.Real) else value
     if isinstance(value, _np.ndarray) and value.size <= 4096 and value.dtype.kind in "biuf":
         return value.copy()
-    if hasattr(value, "detach") and getattr(value, "numel", lambda: 10**9)() <= 4096:
+    if type(value).__name__ in ("Tensor", "Parameter") and value.numel() <= 4096:
         return value.detach().cpu().numpy()
     if depth < 3 and isinstance(value, dict) and len(value) <= 2000:
         out = {k: _plain(v, depth + 1) for k, v in value.items()}
@@ -114,6 +114,10 @@ def run_one(path: str, seed: int, threads: int, dump_dir: str | None, timeout: i
     except Exception as exc:  # o kernel morreu, estourou o tempo...
         failures.append({"cell": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
     elapsed = time.perf_counter() - start
+    if dump_dir:
+        for output in nb.cells[-1].get("outputs", []):
+            if output.get("output_type") == "error":
+                failures.append({"cell": "dump", "error": f"{output['ename']}: {output['evalue']}"})
     for index, cell in enumerate(nb.cells[:n_cells]):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
@@ -126,12 +130,17 @@ def run_one(path: str, seed: int, threads: int, dump_dir: str | None, timeout: i
                     }
                 )
     return {
-        "notebook": str(Path(path).relative_to(ROOT)),
+        "notebook": _display_path(path),
         "seed": seed,
         "threads": threads,
         "seconds": elapsed,
         "failures": failures,
     }
+
+
+def _display_path(path: str) -> str:
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 def _failing_line(source: str, output: dict) -> str:

@@ -11,6 +11,7 @@
 #                          sincronizados, construção do site, navegador, Colab;
 #   chapters/              cada notebook de capítulo, célula a célula (nbval);
 #   exercises/sources/     as fontes das listas de exercícios, com as soluções (nbval).
+# O nbval roda com RNNCOURSE_SEED=1 e OMP_NUM_THREADS=1 (veja abaixo); o site, com a semente 0.
 # A ordem (rápidos primeiro, construção do site e caminho do Colab por último)
 # é definida em tests/conftest.py.
 set -euo pipefail
@@ -32,6 +33,14 @@ for dir in chapters exercises/sources; do
 done
 
 export PATH="$(cd "$VENV_DIR/bin" && pwd):$PATH"
+# Teste de robustez de graça: o nbval executa cada notebook com OUTRA semente e uma thread
+# (as afirmações sobre treinos têm de valer para qualquer semente e qualquer CPU); a
+# construção do site, logo depois, executa-os de novo com a semente 0 dos leitores
+# (tools/build_book.sh ignora RNNCOURSE_SEED). Uma thread também evita que o torch dispute
+# os 2 núcleos com outro processo. Mais perturbações: tools/check_robustness.py.
+export RNNCOURSE_SEED="${RNNCOURSE_SEED:-1}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+echo "nbval com RNNCOURSE_SEED=$RNNCOURSE_SEED e OMP_NUM_THREADS=$OMP_NUM_THREADS" >&2
 set +e
 "$VENV_DIR/bin/python" -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
     "${targets[@]}" "$@"
