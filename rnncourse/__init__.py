@@ -13,11 +13,13 @@ import importlib
 from typing import Any
 
 from rnncourse.benchmark import array_nbytes, power_law_fit, single_thread, time_calls
+from rnncourse.birnn_numpy import birnn_forward, birnn_params_from_torch
 from rnncourse.clipping import clip_by_norm, clip_by_value, global_norm
 from rnncourse.data import CharVocab, load_words, split_words
 from rnncourse.glue import format_number, glue
 from rnncourse.gradcheck import check_gradients, numerical_gradient, relative_error
 from rnncourse.gru_numpy import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from rnncourse.hyphenation import hyphen_labels, hyphenate, hyphenation_patterns, tagging_scores
 from rnncourse.init import identity_matrix, orthogonal_matrix, scale_to_spectral_radius
 from rnncourse.jacobians import (
     jacobian_products,
@@ -33,6 +35,13 @@ from rnncourse.lstm_numpy import (
     lstm_forward,
 )
 from rnncourse.ngram import NGramLM, select_ngram
+from rnncourse.numbers_pt import (
+    TokenVocab,
+    encode_pairs,
+    number_pairs,
+    number_to_words,
+    split_numbers,
+)
 from rnncourse.param_count import param_count
 from rnncourse.rnn_numpy import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from rnncourse.tasks import adding_problem
@@ -61,16 +70,44 @@ _LAZY = {
     "draw_lstm_cell": "rnncourse.diagrams",
     "draw_gru_cell": "rnncourse.diagrams",
     "state_gradients": "rnncourse.unrolling",
+    # capítulo 8: séries temporais (o statsmodels só é importado ao carregar uma série)
+    "Standardizer": "rnncourse.series",
+    "ar_forecast": "rnncourse.series",
+    "fit_ar": "rnncourse.series",
+    "load_co2": "rnncourse.series",
+    "load_sunspots": "rnncourse.series",
+    "make_windows": "rnncourse.series",
+    "naive_forecast": "rnncourse.series",
+    "seasonal_naive_forecast": "rnncourse.series",
+    "time_split": "rnncourse.series",
+    # capítulo 8: a LSTM com normalização de camada
+    "LayerNormLSTM": "rnncourse.layernorm_lstm",
+    "LayerNormLSTMCell": "rnncourse.layernorm_lstm",
+    # capítulo 7: sequência para sequência, atenção e busca em feixe
+    "AdditiveAttention": "rnncourse.attention",
+    "DotProductAttention": "rnncourse.attention",
+    "masked_softmax": "rnncourse.attention",
+    "Seq2Seq": "rnncourse.seq2seq",
+    "seq2seq_loss": "rnncourse.seq2seq",
+    "beam_search": "rnncourse.decoding",
+    "greedy_decode": "rnncourse.decoding",
+    "length_penalty": "rnncourse.decoding",
+    "sequence_log_prob": "rnncourse.decoding",
+    "draw_encoder_decoder": "rnncourse.seq2seq_diagram",
 }
 
 __all__ = [
     "CharVocab",
     "NGramLM",
+    "TokenVocab",
     "adding_problem",
     "array_nbytes",
+    "birnn_forward",
+    "birnn_params_from_torch",
     "check_gradients",
     "clip_by_norm",
     "clip_by_value",
+    "encode_pairs",
     "get_device",
     "format_number",
     "global_norm",
@@ -79,6 +116,9 @@ __all__ = [
     "gru_cell_backward",
     "gru_cell_forward",
     "gru_forward",
+    "hyphen_labels",
+    "hyphenate",
+    "hyphenation_patterns",
     "identity_matrix",
     "jacobian_products",
     "load_words",
@@ -86,6 +126,8 @@ __all__ = [
     "lstm_cell_backward",
     "lstm_cell_forward",
     "lstm_forward",
+    "number_pairs",
+    "number_to_words",
     "numerical_gradient",
     "orthogonal_matrix",
     "param_count",
@@ -101,8 +143,10 @@ __all__ = [
     "single_thread",
     "spectral_norm",
     "spectral_radius",
+    "split_numbers",
     "split_words",
     "step_jacobians",
+    "tagging_scores",
     "tanh_step_jacobians",
     "time_calls",
     *sorted(_LAZY),

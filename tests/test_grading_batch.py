@@ -2,12 +2,15 @@
 
 Uma pasta da lista 2 com uma submissão completa (a própria fonte), uma vazia (o
 notebook do estudante), uma parcial (com um erro plantado), uma que nem é JSON,
-uma com erro de sintaxe e uma que derruba o kernel: a tabela sai como esperado,
-cada estudante recebe a sua devolutiva, o ``results.json`` do Gradescope é
-válido e nenhum arquivo da pasta muda (sha256, data de modificação e lista de
-arquivos). Pela linha de comando, na lista 1: um laço infinito esgota o tempo
-e uma submissão que imprime e grava uma nota falsa continua com zero. E os
-notebooks do estudante rodam inteiros, sem erro.
+uma com erro de sintaxe e uma que derruba o kernel: a tabela sai como esperado, as
+notas são as mesmas da verificação no próprio processo, cada estudante recebe a sua
+devolutiva, o ``results.json`` do Gradescope é válido e nenhum arquivo da pasta muda
+(sha256, data de modificação e lista de arquivos). Pela linha de comando, na lista 1
+e em paralelo: um laço infinito esgota o tempo e uma submissão que imprime e grava
+uma nota falsa continua com zero; sem o bubblewrap, o comando recusa corrigir a menos
+que o instrutor peça o modo mais fraco, que a tabela e o relatório identificam; uma
+correção interrompida retoma de onde parou. E os notebooks do estudante rodam inteiros.
+Os ataques de uma turma hostil estão em ``test_grading_hostile.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hostile import require_bwrap
 
 from rnncourse.grading.batch import GradingLimits, grade_folder, scan_warnings
 
@@ -67,12 +71,13 @@ def _fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
 
 
 def _rows(path: Path) -> dict[str, dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return {row["submissao"]: row for row in csv.DictReader(fh)}
 
 
 @pytest.fixture(scope="module")
 def graded_02(tmp_path_factory, timings):
+    require_bwrap()
     base = tmp_path_factory.mktemp("lote02")
     folder = base / "submissoes"
     folder.mkdir()
@@ -109,6 +114,14 @@ def graded_02(tmp_path_factory, timings):
         _student_with("lista_02", {}, extra={4: "import os\n\nos._exit(3)"}),
         folder / "kernel_morre.ipynb",
     )
+    # uma resposta certa que importa o torch dentro da função, num notebook sem a célula de
+    # configuração (que já importaria o torch): o aquecimento o importa antes do relógio
+    cold = _solution("lista_02", "rnn_cell_forward").replace(
+        '    """', '    import torch  # noqa: F401\n    """', 1
+    )
+    nb = _student_with("lista_02", {"rnn_cell_forward": cold})
+    nb.cells = [c for c in nb.cells if "setup" not in c.metadata.get("tags", [])]
+    nbformat.write(nb, folder / "torch_dentro.ipynb")
     before = _fingerprint(folder)
     out = base / "saida"
     start = time.perf_counter()
@@ -120,7 +133,7 @@ def graded_02(tmp_path_factory, timings):
         limits=GradingLimits(student_seconds=90, grading_seconds=240),
         gradescope=True,
     )
-    timings["correção em lote da lista 2 (6 submissões)"] = time.perf_counter() - start
+    timings["correção em lote da lista 2 (7 submissões)"] = time.perf_counter() - start
     return folder, out, results, before
 
 
@@ -140,10 +153,23 @@ def test_grade_table_has_a_row_per_submission_and_the_expected_points(graded_02)
         "json_invalido.ipynb",
         "sintaxe.ipynb",
         "kernel_morre.ipynb",
+        "torch_dentro.ipynb",
     }
     qids = ["q1", "q2", "q3", "q4", "q5"]
     header = list(next(iter(rows.values())))
-    assert header == ["submissao", *qids, "total", "maximo", "situacao", "motivo", "avisos"]
+    assert header == [
+        "submissao",
+        "devolutiva",
+        *qids,
+        "total",
+        "maximo",
+        "situacao",
+        "motivo",
+        "avisos",
+        "isolamento",
+        "sha256",
+    ]
+    assert {row["isolamento"] for row in rows.values()} == {"caixa de areia (bwrap)"}
     points = {name: {q: float(row[q]) for q in [*qids, "total"]} for name, row in rows.items()}
 
     assert points["completa.ipynb"] == {"q1": 2, "q2": 2, "q3": 2, "q4": 2, "q5": 2, "total": 10}
@@ -166,9 +192,33 @@ def test_grade_table_has_a_row_per_submission_and_the_expected_points(graded_02)
     assert syntax["q1"] == syntax["q2"] == 0 and syntax["q3"] == 2
     assert "célula" in rows["sintaxe.ipynb"]["motivo"]
 
+    assert points["torch_dentro.ipynb"]["q1"] == 2 and points["torch_dentro.ipynb"]["total"] == 2
+
     assert points["kernel_morre.ipynb"]["total"] == 0
     assert rows["kernel_morre.ipynb"]["situacao"] == "erro"
     assert "o kernel morreu na célula 5" in rows["kernel_morre.ipynb"]["motivo"]
+
+
+def test_the_batch_gives_the_same_points_as_checking_in_the_same_process(graded_02):
+    """O juiz recebe os mesmos dados simples nos dois modos: as notas batem."""
+    from test_grading_lists import _namespace
+
+    folder, out, _, _ = graded_02
+    rows = _rows(out / "notas.csv")
+    for name in ("completa.ipynb", "parcial.ipynb", "vazia.ipynb"):
+        ns = _namespace(folder / name)
+        lista = ns["lista"]
+        if not lista.hidden_specs:  # a fonte já os acrescentou nas células de instrutor
+            for qid, question, params in _hidden("lista_02"):
+                lista.adicionar_teste_oculto(qid, question, **params)
+        reports = lista.grade_namespace(ns)
+        assert [float(rows[name][r.question.id]) for r in reports] == [r.points for r in reports]
+
+
+def _hidden(list_id: str):
+    from rnncourse.grading.batch import hidden_specs
+
+    return hidden_specs(_source(list_id))
 
 
 def test_each_student_gets_feedback_in_portuguese(graded_02):
@@ -198,17 +248,19 @@ def test_gradescope_results_follow_the_format(graded_02):
         assert isinstance(data["output"], str) and data["output"]
 
 
-def _run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def _run_cli(*args: str, timeout: float = 300, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "rnncourse.grading", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"} if env is None else env,
     )
 
 
 def test_cli_stops_infinite_loops_and_ignores_printed_scores(tmp_path, timings):
+    require_bwrap()
     folder = tmp_path / "submissoes"
     folder.mkdir()
     shutil.copy(_source("lista_01"), folder / "completa.ipynb")
@@ -228,7 +280,16 @@ def test_cli_stops_infinite_loops_and_ignores_printed_scores(tmp_path, timings):
     out = tmp_path / "saida"
     start = time.perf_counter()
     proc = _run_cli(
-        "corrigir", str(folder), "--lista", "1", "--saida", str(out), "--tempo-limite", "12"
+        "corrigir",
+        str(folder),
+        "--lista",
+        "1",
+        "--saida",
+        str(out),
+        "--tempo-limite",
+        "12",
+        "--trabalhadores",
+        "2",
     )
     timings["correção em lote da lista 1 pela linha de comando (4 submissões)"] = (
         time.perf_counter() - start
@@ -243,7 +304,60 @@ def test_cli_stops_infinite_loops_and_ignores_printed_scores(tmp_path, timings):
     assert float(rows["falsa.ipynb"]["total"]) == 0
     assert "grava arquivos" in rows["falsa.ipynb"]["avisos"]
     assert _fingerprint(folder) == before
-    assert "[3/4] laco.ipynb" in proc.stderr
+    assert "laco.ipynb: 0 de 10" in proc.stderr and "[4/4]" in proc.stderr
+
+
+def test_without_bubblewrap_the_command_refuses_unless_the_weaker_mode_is_asked(tmp_path):
+    folder = tmp_path / "submissoes"
+    folder.mkdir()
+    shutil.copy(_source("lista_01"), folder / "completa.ipynb")
+    env = {**os.environ, "PATH": str(tmp_path / "sem-bwrap")}  # nenhum bwrap no PATH
+    out = tmp_path / "saida"
+    args = ["corrigir", str(folder), "--lista", "1", "--saida", str(out)]
+    proc = _run_cli(*args, env=env)
+    assert proc.returncode == 2
+    assert "bubblewrap" in proc.stderr and "--isolamento processo" in proc.stderr
+    assert not out.exists()
+    proc = _run_cli(*args, "--isolamento", "processo", env=env)
+    assert proc.returncode == 0, proc.stderr
+    row = _rows(out / "notas.csv")["completa.ipynb"]
+    assert float(row["total"]) == 10
+    assert row["isolamento"].startswith("SEM caixa de areia")
+    report = (out / "relatorio.txt").read_text(encoding="utf-8")
+    assert "ATENÇÃO: sem a caixa de areia" in report
+    feedback = (out / "devolutivas" / "completa.txt").read_text(encoding="utf-8")
+    assert "Isolamento: SEM caixa de areia" in feedback
+
+
+def test_an_interrupted_batch_resumes_where_it_stopped(tmp_path):
+    require_bwrap()
+    folder = tmp_path / "submissoes"
+    folder.mkdir()
+    shutil.copy(EXERCISES / "lista_01.ipynb", folder / "a.ipynb")
+    shutil.copy(EXERCISES / "lista_01.ipynb", folder / "b.ipynb")
+    out = tmp_path / "saida"
+    assert _run_cli("corrigir", str(folder), "--lista", "1", "--saida", str(out)).returncode == 0
+    table = out / "notas.csv"
+    lines = table.read_text(encoding="utf-8-sig").splitlines()
+    assert [ln.split(",")[0] for ln in lines] == ["submissao", "a.ipynb", "b.ipynb"]
+    # o corretor "caiu" no meio da linha de b.ipynb
+    table.write_text("\ufeff" + "\r\n".join(lines[:2]) + "\r\n" + lines[2][:30], "utf-8")
+    (out / "devolutivas" / "b.txt").unlink()
+    shutil.copy(_source("lista_01"), folder / "c.ipynb")
+    proc = _run_cli("corrigir", str(folder), "--lista", "1", "--saida", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "[2/2]" in proc.stderr and "a.ipynb" not in proc.stderr  # só b e c rodaram
+    rows = _rows(table)
+    assert list(rows) == ["a.ipynb", "b.ipynb", "c.ipynb"]
+    assert float(rows["c.ipynb"]["total"]) == 10 and (out / "devolutivas" / "b.txt").is_file()
+    assert "1 corrigidas agora" not in (out / "relatorio.txt").read_text(encoding="utf-8")
+    # um arquivo trocado (outro sha256) é corrigido de novo; --recomecar corrige tudo
+    shutil.copy(_source("lista_01"), folder / "a.ipynb")
+    proc = _run_cli("corrigir", str(folder), "--lista", "1", "--saida", str(out))
+    assert "[1/1] a.ipynb: 10 de 10" in proc.stderr
+    assert float(_rows(table)["a.ipynb"]["total"]) == 10
+    proc = _run_cli("corrigir", str(folder), "--lista", "1", "--saida", str(out), "--recomecar")
+    assert "[3/3]" in proc.stderr
 
 
 def test_cli_refuses_an_output_folder_inside_the_submissions(tmp_path):
@@ -253,7 +367,9 @@ def test_cli_refuses_an_output_folder_inside_the_submissions(tmp_path):
     proc = _run_cli("corrigir", str(folder), "--lista", "1", "--saida", str(folder / "notas"))
     assert proc.returncode == 2 and "não pode ficar dentro" in proc.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["a.ipynb"]
-    assert _run_cli("corrigir", str(folder), "--lista", "7", "--saida", "x").returncode == 2
+    out = tmp_path / "saida"
+    assert _run_cli("corrigir", str(folder), "--lista", "99", "--saida", str(out)).returncode == 2
+    assert not out.exists()
 
 
 def test_cli_lists_the_lists():

@@ -19,7 +19,7 @@ import pytest
 from book_layout import load_tool
 
 from rnncourse.grading import abrir_lista
-from rnncourse.grading.batch import GradingLimits, _is_check_only, _limits_source
+from rnncourse.grading.batch import _is_check_only
 
 make_exercises = load_tool("make_exercises")
 
@@ -167,11 +167,12 @@ def test_check_only_cells_are_recognised_conservatively():
 
 
 def test_kernel_limits_are_applied(tmp_path):
+    """O processo da submissão limita a si mesmo antes da primeira linha do estudante."""
     pytest.importorskip("resource")
-    limits = GradingLimits(memory_mb=1024, file_mb=1)
     code = (
-        _limits_source(limits)
-        + "\nimport resource\n"
+        "from rnncourse.grading.runner import _apply_limits\n"
+        + "_apply_limits({'memory_bytes': 2**30, 'file_bytes': 2**20})\n"
+        + "import resource\n"
         + "print(resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20)\n"
         + "import numpy as np\n"
         + "try:\n"

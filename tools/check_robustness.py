@@ -61,7 +61,9 @@ def _plain(value, depth=0):
         return {k: v for k, v in out.items() if v is not _SKIP}
     if depth < 3 and isinstance(value, list | tuple) and len(value) <= 2000:
         out = [_plain(v, depth + 1) for v in value]
-        return _SKIP if any(v is _SKIP for v in out) else type(value)(out)
+        if any(v is _SKIP for v in out):
+            return _SKIP
+        return out if isinstance(value, list) else tuple(out)  # namedtuples viram tuplas
     return _SKIP
 
 

@@ -4,6 +4,7 @@
 #     source tools/setup_env.sh
 #     ensure_venv        # cria/atualiza .venv com pip install -e ".[book,test]"
 #     ensure_chromium    # instala o chromium do Debian (só como root, só se faltar)
+#     ensure_bubblewrap  # instala o bwrap do Debian (a caixa de areia da correção em lote)
 #
 # ensure_venv é idempotente: guarda em .venv/.rnncourse-stamp um resumo do
 # pyproject.toml e da versão do Python; se nada mudou, não chama o pip (leva
@@ -80,5 +81,21 @@ ensure_chromium() {
     else
         echo "aviso: chromium não encontrado e não dá para instalá-lo sem ser root;" \
             "o teste no navegador será pulado (em CI ele falha)" >&2
+    fi
+}
+
+ensure_bubblewrap() {
+    # a correção em lote roda cada submissão numa caixa de areia do bubblewrap; os testes
+    # da turma hostil (tests/test_grading_hostile.py) precisam dele
+    if command -v bwrap >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        _log "instalando o bubblewrap do Debian (apt-get), a caixa de areia da correção em lote"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    else
+        echo "aviso: bwrap não encontrado e não dá para instalá-lo sem ser root;" \
+            "os testes da correção em lote com caixa de areia serão pulados" >&2
     fi
 }

@@ -22,6 +22,7 @@ source tools/setup_env.sh
 start=$SECONDS
 ensure_venv
 ensure_chromium
+ensure_bubblewrap
 echo "preparação do ambiente: $((SECONDS - start)) s" >&2
 
 # o que o nbval executa: todo notebook de capítulo e toda fonte de lista

@@ -8,19 +8,22 @@ No notebook de uma lista (no Colab ou localmente)::
     lista.verificar("q1", rnn_cell_forward)   # o que foi testado, esperado x obtido, dica
     lista.resumo()                            # tabela com os pontos de todas as questões
 
-Para o instrutor, a correção de uma turma inteira (cada submissão num kernel
-separado, com limites de tempo e de memória)::
+Para o instrutor, a correção de uma turma inteira (cada submissão numa caixa de
+areia do bubblewrap, várias ao mesmo tempo, o juiz fora delas) e o autograder do
+Gradescope::
 
-    python -m rnncourse.grading corrigir --lista 2 submissoes/ --saida notas/
+    python -m rnncourse.grading corrigir submissoes/ --lista 2 --saida notas/
+    python -m rnncourse.grading gradescope --lista 2
 
-Módulos: ``core`` (questões, casos, pontos, a lista do estudante), ``guard``
-(chamar a resposta sem cair: exceções, tempo, entradas alteradas), ``compare``
-(esperado x obtido em pt-BR), ``report`` (texto e HTML), ``lista_01`` a
-``lista_05`` (os bancos de questões) e ``batch`` (a correção em lote, que
-só é importada por quem a usa, porque depende do nbclient).
+Módulos: ``core`` (questões, casos, pontos, a lista do estudante; o lado da
+resposta e o lado do juiz de cada caso), ``guard`` (chamar a resposta sem cair:
+exceções, tempo, entradas alteradas), ``compare`` (esperado x obtido em pt-BR),
+``report`` (texto e HTML), ``wire`` (os dados simples entre a resposta e o juiz),
+``lista_01`` a ``lista_05`` (os bancos de questões) e, só para quem corrige em
+lote, ``batch``, ``sandbox``, ``runner``, ``remote`` e ``gradescope``.
 
-Fora do escopo: proteger a verificação de uma resposta maliciosa que roda no
-mesmo processo (ver ``exercises/README.md``, "Isolamento").
+Fora do escopo: isolar a verificação do estudante, que roda no próprio notebook
+(ver ``exercises/README.md``, "Isolamento").
 """
 
 from __future__ import annotations

@@ -1,31 +1,28 @@
-"""Correção em lote: cada submissão (.ipynb) num kernel separado, e as notas de toda a turma.
+"""Correção em lote: cada submissão numa caixa de areia, o juiz no corretor, a turma em paralelo.
 
 Para cada notebook submetido, ``grade_submission``:
 
-1. lê os bytes do arquivo (nunca o abre para escrita) e confere que é um
-   notebook válido;
-2. monta um notebook de execução, na memória: uma célula que impõe limites ao
-   próprio kernel (memória, CPU, tamanho de arquivo, com ``resource.setrlimit``
-   onde o sistema tem), as células de código do estudante (as que só chamam
-   ``lista.verificar``/``lista.resumo`` são puladas: a correção roda tudo de
-   novo no fim), uma célula que abre a lista, as células de instrutor da fonte
-   e uma célula final que corrige as funções definidas e grava um JSON num
-   caminho sorteado, que só aparece nesta última célula;
-3. roda esse notebook com o ``nbclient`` num kernel novo (outro processo, numa
-   pasta temporária), com limite de tempo para as células do estudante e outro
-   para as da correção;
-4. valida o JSON (formato, código sorteado, questões e pontos possíveis) e
-   devolve um ``SubmissionResult``. Qualquer falha (JSON inválido, tempo
-   esgotado, kernel que morreu, correção que não terminou) vira uma linha com
-   zero e o motivo, e a turma segue.
+1. lê os bytes do arquivo (nunca o abre para escrita; um link simbólico não é
+   seguido) e extrai as células de código, aceitando qualquer JSON: o que não
+   for um notebook vira uma linha com zero e o motivo;
+2. inicia o processo da submissão numa caixa de areia (``sandbox.py``), manda
+   as células do estudante (menos as que só chamam ``lista.verificar``) e
+   espera que rodem, com prazo (``remote.py``);
+3. para cada caso de cada questão, **neste processo**: cria as entradas e
+   guarda uma cópia intacta; manda as entradas (dados simples) ao processo da
+   submissão, que chama a resposta e devolve dados simples; julga o que voltou
+   contra a cópia intacta (``core.grade_cases``). Os casos ocultos do instrutor
+   (``--fonte``) são criados aqui, das células ``instrutor`` lidas sem executar
+   nada (só ``lista.adicionar_teste_oculto(...)`` com valores literais).
 
-``grade_folder`` faz isso para uma pasta e escreve a tabela CSV, uma
-devolutiva por estudante e, se pedido, o ``results.json`` do Gradescope.
+``grade_folder`` faz isso para uma pasta, com ``trabalhadores`` submissões ao
+mesmo tempo, e escreve cada linha de ``notas.csv``, cada devolutiva e cada
+``results.json`` assim que a submissão termina; rodar de novo retoma de onde
+parou (as linhas já escritas, com o mesmo sha256, ficam). A tabela sai em UTF-8
+com BOM, sem fórmulas (um texto que começa com ``=``, ``+``, ``-`` ou ``@``
+ganha um apóstrofo na frente).
 
-O que este isolamento garante e o que não garante está em
-``exercises/README.md`` ("Isolamento"): em resumo, protege contra erros e
-contra quem só imprime uma nota; não contra código malicioso, que roda com
-o seu usuário e pode alterar a verificação no próprio processo.
+O que cada modo garante está em ``exercises/README.md`` ("Isolamento").
 """
 
 from __future__ import annotations
@@ -33,34 +30,45 @@ from __future__ import annotations
 import ast
 import csv
 import hashlib
+import io
 import json
-import math
 import os
+import queue
 import re
-import secrets
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from rnncourse.grading.core import RESULTS_FORMAT, build_list, canonical_list_id
+from rnncourse.grading.core import (
+    ExerciseList,
+    QuestionReport,
+    build_list,
+    canonical_list_id,
+    grade_cases,
+    warm_up,
+)
+from rnncourse.grading.remote import SubmissionProcess
 from rnncourse.grading.report import format_points
+from rnncourse.grading.sandbox import Isolation, choose_isolation
 
 __all__ = [
     "GradingLimits",
+    "NotebookError",
     "SubmissionResult",
     "default_source",
+    "display_name",
+    "feedback_names",
     "feedback_text",
     "find_submissions",
     "grade_folder",
     "grade_submission",
     "gradescope_results",
-    "instructor_cells",
+    "hidden_specs",
+    "parse_notebook",
     "scan_warnings",
 ]
 
@@ -68,26 +76,33 @@ __all__ = [
 INSTRUCTOR_TAG = "instrutor"
 #: etiqueta das células que só chamam lista.verificar(...) (a correção as pula)
 CHECK_TAG = "verificar"
-_GRADER_TAG = "rnncourse-corretor"
-_KERNEL_NAME = "rnncourse-corretor"
+CSV_NAME = "notas.csv"
 
 
 @dataclass(frozen=True)
 class GradingLimits:
     """Limites de cada submissão.
 
-    ``student_seconds``: tempo total das células do estudante; ``grading_seconds``:
-    tempo das células de correção (cada caso ainda tem o próprio limite);
-    ``memory_mb``: limite de espaço de endereçamento do kernel (``RLIMIT_AS``;
-    0 desliga). O torch sozinho reserva uns 3,4 GB de endereços, por isso o
-    padrão é folgado. ``file_mb``: maior arquivo que o kernel pode escrever.
+    ``student_seconds``: tempo total das células do estudante;
+    ``grading_seconds``: tempo total dos casos (cada caso tem ainda o seu
+    limite); ``memory_mb``: espaço de endereçamento de cada processo
+    (``RLIMIT_AS``; 0 desliga; o torch sozinho reserva uns 3,4 GB);
+    ``file_mb``: maior arquivo que a submissão grava; ``disk_mb``: tamanho da
+    pasta privada (o ``tmpfs`` da caixa); ``processes``: processos da submissão
+    (``RLIMIT_NPROC``, só na caixa de areia); ``notebook_mb``: maior notebook
+    lido; ``message_mb``: maior mensagem entre os processos.
     """
 
     student_seconds: float = 120.0
     grading_seconds: float = 300.0
     memory_mb: int = 6144
     file_mb: int = 256
-    startup_seconds: int = 60
+    disk_mb: int = 512
+    processes: int = 64
+    startup_seconds: float = 60.0
+    warmup_seconds: float = 60.0
+    notebook_mb: int = 32
+    message_mb: int = 32
 
 
 @dataclass
@@ -104,6 +119,7 @@ class SubmissionResult:
     cell_errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     sha256: str = ""
+    isolation: str = ""
 
     @property
     def total(self) -> float:
@@ -114,40 +130,67 @@ class SubmissionResult:
         return round(sum(self.max_points.values()), 2)
 
 
-# ------------------------------------------------------------ células auxiliares
-def _limits_source(limits: GradingLimits) -> str:
-    cpu = int(limits.student_seconds + limits.grading_seconds) * 2 + 60
-    memory = limits.memory_mb * 1024 * 1024
-    return "\n".join(
-        [
-            "# célula do corretor: limites do próprio kernel (quando o sistema permite)",
-            "try:",
-            "    import resource as _rnncourse_resource",
-            "except ImportError:",
-            "    _rnncourse_resource = None",
-            "if _rnncourse_resource is not None:",
-            "    for _name, _value in (",
-            f"        ('RLIMIT_AS', {memory}),",
-            f"        ('RLIMIT_CPU', {cpu}),",
-            f"        ('RLIMIT_FSIZE', {limits.file_mb * 1024 * 1024}),",
-            "        ('RLIMIT_CORE', 0),",
-            "    ):",
-            "        _which = getattr(_rnncourse_resource, _name, None)",
-            "        if _which is None or (_name == 'RLIMIT_AS' and _value == 0):",
-            "            continue",
-            "        try:",
-            "            _rnncourse_resource.setrlimit(_which, (_value, _value))",
-            "        except (ValueError, OSError):",
-            "            pass",
-        ]
-    )
+# ------------------------------------------------------------------ o notebook
+class NotebookError(ValueError):
+    """O arquivo não é um notebook que dê para corrigir (a mensagem diz por quê)."""
+
+
+def _text_of(source: Any) -> str | None:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    return None
+
+
+def parse_notebook(raw: bytes) -> list[tuple[int, str, list[str]]]:
+    """As células de código ``(índice, código, etiquetas)`` de um notebook, de qualquer JSON.
+
+    Aceita o formato 4 (``cells``) e o 3 (``worksheets``); ignora células e
+    metadados mal formados (uma etiqueta que não é texto não conta) e levanta
+    ``NotebookError`` quando não há notebook nenhum.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NotebookError("o arquivo não é um notebook válido (não está em UTF-8)") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise NotebookError("o arquivo não é um notebook válido (JSON aninhado demais)") from None
+    except ValueError as err:
+        raise NotebookError(
+            f"o arquivo não é um notebook válido (JSON inválido: {str(err)[:120]})"
+        ) from None
+    if not isinstance(data, dict):
+        raise NotebookError("o arquivo não é um notebook válido (o JSON não é um objeto)")
+    cells = data.get("cells")
+    old_format = False
+    if cells is None and isinstance(data.get("worksheets"), list) and data["worksheets"]:
+        sheet = data["worksheets"][0]
+        cells = sheet.get("cells") if isinstance(sheet, dict) else None
+        old_format = True
+    if not isinstance(cells, list):
+        raise NotebookError("o arquivo não é um notebook válido (não tem a lista 'cells')")
+    out = []
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = _text_of(cell.get("input") if old_format else cell.get("source"))
+        if source is None:
+            continue
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags") if isinstance(metadata, dict) else None
+        tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+        out.append((index, source, tags))
+    return out
 
 
 def _is_check_only(source: str) -> bool:
     """Diz se a célula só chama ``lista.verificar(...)``/``lista.resumo()``."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     if not tree.body:
         return False
@@ -165,16 +208,51 @@ def _is_check_only(source: str) -> bool:
     return True
 
 
-def instructor_cells(source: Path | None) -> list[str]:
-    """O código das células de instrutor (etiqueta ``instrutor``) de uma fonte de lista."""
+def hidden_specs(source: Path | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """Os casos ocultos das células ``instrutor`` de uma fonte, sem executar nada.
+
+    Cada célula só pode ter chamadas ``lista.adicionar_teste_oculto(questão,
+    descrição, nome=valor, ...)`` com valores literais (números, textos,
+    tuplas, listas, dicionários) e comentários; qualquer outra coisa levanta
+    ``ValueError`` (o corretor não executa código da fonte).
+    """
     if source is None:
         return []
-    nb = nbformat.read(source, as_version=4)
-    return [
-        c.source
-        for c in nb.cells
-        if c.cell_type == "code" and INSTRUCTOR_TAG in c.metadata.get("tags", [])
-    ]
+    nb = json.loads(Path(source).read_text(encoding="utf-8"))
+    specs = []
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") != "code" or INSTRUCTOR_TAG not in tags:
+            continue
+        code = _text_of(cell.get("source")) or ""
+        for node in ast.parse(code).body:
+            call = node.value if isinstance(node, ast.Expr) else None
+            func = call.func if isinstance(call, ast.Call) else None
+            if not (
+                isinstance(func, ast.Attribute)
+                and func.attr == "adicionar_teste_oculto"
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "lista"
+            ):
+                raise ValueError(
+                    f"a célula de instrutor {number} de {source} tem código que não é "
+                    "lista.adicionar_teste_oculto(...): o corretor não executa código da fonte"
+                )
+            try:
+                args = [ast.literal_eval(a) for a in call.args]
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            except ValueError:
+                raise ValueError(
+                    f"a célula de instrutor {number} de {source} passa valores que não são "
+                    "literais a adicionar_teste_oculto"
+                ) from None
+            if len(args) != 2 or None in kwargs:
+                raise ValueError(
+                    f"a célula de instrutor {number} de {source}: use "
+                    "lista.adicionar_teste_oculto('qN', 'descrição', nome=valor, ...)"
+                )
+            specs.append((str(args[0]), str(args[1]), kwargs))
+    return specs
 
 
 def default_source(list_id: str, start: Path | None = None) -> Path | None:
@@ -207,7 +285,7 @@ _WARNING_PATTERNS: tuple[tuple[str, str], ...] = (
         "usa uma implementação de referência do pacote rnncourse",
     ),
     (
-        r"rnncourse\.grading\.(core|guard|compare|report|batch|lista_\d+)|_rnncourse_",
+        r"rnncourse\.grading\.(core|guard|compare|report|batch|wire|runner|lista_\d+)",
         "mexe em partes internas do corretor",
     ),
     (
@@ -226,7 +304,8 @@ _WARNING_PATTERNS: tuple[tuple[str, str], ...] = (
 
 def scan_warnings(code: str) -> list[str]:
     """Avisos para o instrutor revisar à mão (não mudam a nota)."""
-    code = code.replace('"google.colab" in sys.modules', "")  # a célula de configuração
+    for standard in ('"google.colab" in sys.modules', 'os.environ.get("RNNCOURSE_SEED", "0")'):
+        code = code.replace(standard, "")  # a célula de configuração
     found = []
     for pattern, message in _WARNING_PATTERNS:
         if re.search(pattern, code, flags=re.MULTILINE):
@@ -234,94 +313,27 @@ def scan_warnings(code: str) -> list[str]:
     return found
 
 
-# ----------------------------------------------------------------- execução
-def _kernel_spec_dir() -> Path:
-    """Uma kernelspec própria, com o mesmo Python do corretor (que tem o rnncourse)."""
-    root = Path(tempfile.mkdtemp(prefix="rnncourse-kernels-"))
-    spec = root / _KERNEL_NAME
-    spec.mkdir()
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "rnncourse (correção)",
-                "language": "python",
-            }
-        ),
-        encoding="utf-8",
-    )
-    return root
+# ---------------------------------------------------------------- uma submissão
+def display_name(path: Path) -> str:
+    r"""O nome do arquivo em texto seguro, sem ambiguidade.
 
-
-def _make_client(nb, workdir: Path, spec_dir: Path, timeout_func: Callable, limits, on_error):
-    from jupyter_client import AsyncKernelManager
-    from jupyter_client.kernelspec import KernelSpecManager
-    from nbclient import NotebookClient
-
-    class _QuietClient(NotebookClient):
-        """Não guarda as saídas das células (a memória do corretor não depende do aluno)."""
-
-        def output(self, outs, msg, display_id, cell_index):  # noqa: D102
-            if msg.get("msg_type") == "error":
-                return super().output(outs, msg, display_id, cell_index)
-            return None
-
-        def create_kernel_manager(self):  # noqa: D102
-            self.km = AsyncKernelManager(
-                kernel_name=_KERNEL_NAME,
-                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir)]),
-            )
-            return self.km
-
-    return _QuietClient(
-        nb,
-        timeout_func=timeout_func,
-        startup_timeout=limits.startup_seconds,
-        allow_errors=True,
-        interrupt_on_timeout=False,
-        shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(workdir)}},
-        on_cell_error=on_error,
-        iopub_timeout=10,
-        # sem o aviso do kernel sobre TCP sem criptografia (é tudo local)
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )
-
-
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # uma thread por biblioteca numérica: previsível numa máquina compartilhada
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = "1"
-    env["MPLBACKEND"] = "Agg"
-    env.pop("RNNCOURSE_GRADING_RESULTS", None)
-    return env
-
-
-def _validate(payload: Any, nonce: str, list_id: str, max_points: dict[str, float]) -> str:
-    """Confere o JSON do kernel; devolve ``""`` se está bom ou o motivo da recusa."""
-    if not isinstance(payload, dict) or payload.get("format") != RESULTS_FORMAT:
-        return "o arquivo de resultados não tem o formato esperado"
-    if payload.get("nonce") != nonce:
-        return "o arquivo de resultados não foi escrito por esta correção"
-    if payload.get("list_id") != list_id:
-        return "o arquivo de resultados é de outra lista"
-    questions = payload.get("questions")
-    if not isinstance(questions, list) or [
-        q.get("id") for q in questions if isinstance(q, dict)
-    ] != list(max_points):
-        return "o arquivo de resultados não tem as questões desta lista"
-    for q in questions:
-        pts = q.get("points")
-        if (
-            not isinstance(pts, (int, float))
-            or isinstance(pts, bool)
-            or not math.isfinite(pts)
-            or not 0 <= pts <= max_points[q["id"]] + 1e-9
-            or not isinstance(q.get("text"), str)
-        ):
-            return f"pontos impossíveis na questão {q.get('id')}"
-    return ""
+    Bytes que não são UTF-8 viram ``\xNN``, caracteres de controle e de formato
+    viram ``\uNNNN`` e a própria barra invertida vira ``\\``: dois nomes
+    diferentes nunca dão o mesmo texto (a tabela não pode misturar duas linhas).
+    """
+    name = os.fsencode(path.name).decode("utf-8", errors="surrogateescape")
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # um byte que não é UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"}:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _zero(name: str, max_points: dict[str, float], reason: str, **extra) -> SubmissionResult:
@@ -330,166 +342,125 @@ def _zero(name: str, max_points: dict[str, float], reason: str, **extra) -> Subm
     )
 
 
+def _build(list_id: str, hidden: Iterable[tuple[str, str, dict]]) -> ExerciseList:
+    lista = build_list(list_id)
+    for qid, description, params in hidden:
+        lista.adicionar_teste_oculto(qid, description, **params)
+    return lista
+
+
 def grade_submission(
     path: Path,
     list_id: str,
-    extra_cells: Sequence[str] = (),
+    hidden: Sequence[tuple[str, str, dict]] = (),
     limits: GradingLimits | None = None,
-    spec_dir: Path | None = None,
+    isolation: Isolation | None = None,
+    slot: int = 0,
 ) -> SubmissionResult:
     """Corrige um notebook submetido; nunca levanta exceção por causa da submissão."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
     limits = limits or GradingLimits()
     list_id = canonical_list_id(list_id)
-    questions = build_list(list_id).questions
-    max_points = {qid: q.points for qid, q in questions.items()}
-    name = path.name
+    isolation = isolation or choose_isolation("bwrap")
+    lista = _build(list_id, hidden)
+    max_points = {qid: q.points for qid, q in lista.questions.items()}
+    name = display_name(Path(path))
     start = time.perf_counter()
+    base = {"isolation": isolation.label}
+    path = Path(path)
     try:
+        if path.is_symlink():
+            return _zero(name, max_points, "o arquivo é um link simbólico (não foi lido)", **base)
+        if path.stat().st_size > limits.notebook_mb * 1024 * 1024:
+            return _zero(
+                name,
+                max_points,
+                f"o arquivo passa de {limits.notebook_mb} MB (não foi lido)",
+                **base,
+            )
         raw = path.read_bytes()
     except OSError as err:
-        return _zero(name, max_points, f"não consegui ler o arquivo: {err}")
-    digest = hashlib.sha256(raw).hexdigest()
+        return _zero(name, max_points, f"não consegui ler o arquivo: {err.strerror}", **base)
+    base["sha256"] = hashlib.sha256(raw).hexdigest()
     try:
-        submitted = nbformat.reads(raw.decode("utf-8"), as_version=4)
-        cells = submitted.cells
-    except Exception as err:
-        return _zero(
-            name,
-            max_points,
-            f"o arquivo não é um notebook válido ({type(err).__name__}: {str(err)[:160]})",
-            sha256=digest,
-        )
+        cells = parse_notebook(raw)
+    except NotebookError as err:
+        return _zero(name, max_points, str(err), **base)
 
-    student_code = [
-        (i, c.source)
-        for i, c in enumerate(cells)
-        if c.get("cell_type") == "code" and isinstance(c.get("source"), str)
+    student = [
+        (i, src) for i, src, tags in cells if not (CHECK_TAG in tags and _is_check_only(src))
     ]
-    warnings = scan_warnings("\n".join(src for _, src in student_code))
-    nonce = secrets.token_hex(16)
-    private = Path(tempfile.mkdtemp(prefix="rnncourse-resultado-"))
-    workdir = Path(tempfile.mkdtemp(prefix="rnncourse-kernel-"))
-    results_path = private / f"{secrets.token_hex(8)}.json"
-    own_spec = spec_dir is None
-    spec_dir = spec_dir or _kernel_spec_dir()
-
-    exec_cells, origin = [], []  # origin[k] = índice da célula no notebook do estudante, ou None
-    grader_meta = {"tags": [_GRADER_TAG]}
-    exec_cells.append(nbformat.v4.new_code_cell(_limits_source(limits), metadata=grader_meta))
-    origin.append(None)
-    for index, source in student_code:
-        if CHECK_TAG in cells[index].get("metadata", {}).get("tags", []) and _is_check_only(source):
-            continue
-        exec_cells.append(nbformat.v4.new_code_cell(source))
-        origin.append(index)
-    tail = [
-        "import rnncourse.grading as _rnncourse_grading\n"
-        f'lista = _rnncourse_grading.abrir_lista("{list_id}")',
-        *extra_cells,
-        f"lista.write_results({str(results_path)!r}, {nonce!r}, globals())",
-    ]
-    for source in tail:
-        exec_cells.append(nbformat.v4.new_code_cell(source, metadata=grader_meta))
-        origin.append(None)
-    nb = nbformat.v4.new_notebook(cells=exec_cells)
-    nb.metadata["kernelspec"] = {"name": _KERNEL_NAME, "language": "python", "display_name": "x"}
-
-    deadline = [0.0]  # o prazo da célula que está rodando (do estudante ou da correção)
-
-    def timeout_func(cell) -> int:
-        return max(1, math.ceil(deadline[0] - time.monotonic()))
-
-    errors: list[tuple[int, str, str]] = []
-
-    def on_error(cell, cell_index, execute_reply):
-        content = execute_reply.get("content", {})
-        errors.append((cell_index, content.get("ename", "?"), str(content.get("evalue", ""))[:200]))
-
-    reason = ""
-    running = 0
+    code = "\n".join(src for _, src in student)
+    warnings = scan_warnings(code)
+    warm = {m for q in lista.questions.values() for m in q.warm_up} | {"numpy"}
+    if re.search(r"\btorch\b", code):
+        warm.add("torch")
+    process = SubmissionProcess(
+        isolation, limits, slot, list_id, lista.hidden_specs, student, sorted(warm)
+    )
+    reports: list[QuestionReport] = []
     try:
-        client = _make_client(nb, workdir, spec_dir, timeout_func, limits, on_error)
-        with client.setup_kernel(env=_kernel_env(), cwd=str(workdir)):
-            # a célula de limites e as do estudante dividem um prazo; as da correção, outro
-            deadline[0] = time.monotonic() + limits.student_seconds
-            grading = False
-            for k, cell in enumerate(nb.cells):
-                running = k
-                if not grading and k > 0 and origin[k] is None:
-                    grading = True
-                    deadline[0] = time.monotonic() + limits.grading_seconds
-                client.execute_cell(cell, k)
-    except CellTimeoutError:
-        where = origin[running]
-        if where is None:
-            reason = f"a correção passou do limite de {limits.grading_seconds:g} s"
-        else:
-            reason = (
-                f"tempo esgotado: as células do notebook passaram de {limits.student_seconds:g} s "
-                f"(parou na célula {where + 1})"
+        cells_outcome = process.start()
+        cell_errors = [
+            f"célula {k + 1}: {ename}: {evalue}" for k, ename, evalue in cells_outcome.errors
+        ]
+        extra = {**base, "warnings": warnings, "cell_errors": cell_errors}
+        if cells_outcome.fatal:
+            return _zero(
+                name,
+                max_points,
+                cells_outcome.fatal,
+                elapsed=time.perf_counter() - start,
+                **extra,
             )
-    except DeadKernelError:
-        where = origin[running]
-        place = f"na célula {where + 1}" if where is not None else "durante a correção"
-        reason = (
-            f"o kernel morreu {place} (falta de memória, os._exit, falha em código nativo "
-            "ou um sinal)"
-        )
-    except Exception as err:  # falha ao iniciar o kernel etc.: registra e segue com a turma
-        reason = f"falha ao executar o notebook: {type(err).__name__}: {str(err)[:200]}"
-    finally:
-        if own_spec:
-            _remove_tree(spec_dir)
-        _remove_tree(workdir)
+        budget = time.monotonic() + limits.grading_seconds
+        for qid, question in lista.questions.items():
+            cases = lista.cases(qid)
+            index_of = {id(c): i for i, c in enumerate(cases)}
 
-    cell_errors = []
-    grading_error = ""
-    for k, ename, evalue in errors:
-        if origin[k] is not None:
-            cell_errors.append(f"célula {origin[k] + 1}: {ename}: {evalue}")
-        elif not grading_error:
-            grading_error = f"{ename}: {evalue}"
-    elapsed = time.perf_counter() - start
-    extra = {"cell_errors": cell_errors, "warnings": warnings, "elapsed": elapsed, "sha256": digest}
-    if not reason and grading_error:
-        reason = f"a correção não terminou ({grading_error})"
-    payload = None
-    try:
-        if not reason:
-            payload = json.loads(results_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        reason = f"a correção não produziu resultados ({type(err).__name__})"
+            def execute(case, args, qid=qid, index_of=index_of):
+                if time.monotonic() > budget:
+                    return {"status": "budget"}
+                return process.execute(qid, index_of[id(case)], case, args)
+
+            reports.append(grade_cases(question, cases, execute))
     finally:
-        _remove_tree(private)
-    if not reason:
-        reason = _validate(payload, nonce, list_id, max_points)
-    if reason:
-        return _zero(name, max_points, reason, **extra)
-    points = {q["id"]: round(float(q["points"]), 2) for q in payload["questions"]}
-    feedback = [q["text"] for q in payload["questions"]]
-    note = ""
+        process.close()
+    points = {r.question.id: r.points for r in reports}
+    notes = []
     if cell_errors:
-        note = f"{len(cell_errors)} célula(s) do notebook levantaram erro"
-    return SubmissionResult(name, points, dict(max_points), "ok", note, feedback=feedback, **extra)
+        notes.append(f"{len(cell_errors)} célula(s) do notebook levantaram erro")
+    if process.broken:
+        notes.append(process.broken)
+    if process.deaths:
+        notes.append(
+            "o processo da submissão morreu ou travou em "
+            + ", ".join(d.split(":")[0] for d in process.deaths)
+        )
+    return SubmissionResult(
+        name,
+        points,
+        dict(max_points),
+        "ok",
+        "; ".join(notes),
+        feedback=[r.as_text() for r in reports],
+        elapsed=time.perf_counter() - start,
+        **extra,
+    )
 
 
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
-
-
-# ----------------------------------------------------------------- saídas
+# ----------------------------------------------------------------- as saídas
 def feedback_text(result: SubmissionResult, list_id: str) -> str:
     """A devolutiva de um estudante em texto simples."""
     lines = [
         f"Correção da {list_id}: {result.name}",
         f"Nota: {format_points(result.total)} de {format_points(result.max_total)}",
     ]
+    if result.isolation:
+        lines.append(f"Isolamento: {result.isolation}")
     if result.status != "ok":
         lines.append(f"Não foi possível corrigir: {result.reason}")
+    elif result.reason:
+        lines.append(f"Observação: {result.reason}")
     if result.cell_errors:
         lines.append("Células que levantaram erro ao rodar o notebook do início ao fim:")
         lines += [f"  - {e}" for e in result.cell_errors]
@@ -499,51 +470,227 @@ def feedback_text(result: SubmissionResult, list_id: str) -> str:
 
 
 def gradescope_results(result: SubmissionResult, list_id: str) -> dict[str, Any]:
-    """O ``results.json`` do Gradescope para uma submissão."""
+    """O ``results.json`` do Gradescope para uma submissão (campos da especificação).
+
+    Um teste por questão, com ``score``, ``max_score``, ``status``, ``name``,
+    ``number``, ``output`` e ``visibility``; no topo, ``score``, ``output`` e as
+    visibilidades. Sem ``execution_time``: o arquivo é o mesmo a cada correção.
+    """
     by_id = dict(zip(result.points, result.feedback or [""] * len(result.points), strict=False))
-    tests = [
-        {
-            "name": f"Questão {qid.removeprefix('q')}",
-            "number": qid.removeprefix("q"),
-            "score": result.points[qid],
-            "max_score": result.max_points[qid],
-            "output": by_id.get(qid, "") or result.reason,
-            "visibility": "visible",
-        }
-        for qid in result.max_points
-    ]
+    tests = []
+    for qid in result.max_points:
+        score, max_score = result.points[qid], result.max_points[qid]
+        tests.append(
+            {
+                "name": f"Questão {qid.removeprefix('q')}",
+                "number": qid.removeprefix("q"),
+                "score": score,
+                "max_score": max_score,
+                "status": "passed" if score >= max_score else "failed",
+                "output": by_id.get(qid, "") or result.reason,
+                "output_format": "text",
+                "visibility": "visible",
+            }
+        )
     return {
         "score": result.total,
         "output": feedback_text(result, list_id),
+        "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
 
 
-def _write_csv(results: Sequence[SubmissionResult], path: Path, qids: Sequence[str]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["submissao", *qids, "total", "maximo", "situacao", "motivo", "avisos"])
-        for r in results:
-            writer.writerow(
-                [
-                    r.name,
-                    *(f"{r.points[q]:g}" for q in qids),
-                    f"{r.total:g}",
-                    f"{r.max_total:g}",
-                    r.status,
-                    r.reason,
-                    "; ".join(r.warnings),
-                ]
-            )
+def _json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _atomic_write(path: Path, text: str, encoding: str = "utf-8") -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding=encoding, newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "'")
+
+
+def _safe_cell(text: str) -> str:
+    """Um texto que a planilha não toma por fórmula (e que ainda se distingue dos outros)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _unsafe_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") else text
+
+
+class _Table:
+    """``notas.csv``: uma linha por submissão, gravada assim que ela termina."""
+
+    def __init__(self, path: Path, qids: Sequence[str], restart: bool):
+        self.path = path
+        self.qids = list(qids)
+        self.header = [
+            "submissao",
+            "devolutiva",
+            *self.qids,
+            "total",
+            "maximo",
+            "situacao",
+            "motivo",
+            "avisos",
+            "isolamento",
+            "sha256",
+        ]
+        self.rows: dict[str, list[str]] = {}
+        if path.exists() and not restart:
+            self._load()
+        self._rewrite(sorted(self.rows))
+
+    def _load(self) -> None:
+        with self.path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                return
+            if header != self.header:
+                raise ValueError(
+                    f"{self.path} já existe e é de outra lista ou de outra versão do corretor; "
+                    "use --recomecar para corrigir tudo de novo ou escolha outra --saida"
+                )
+            for row in reader:
+                if len(row) == len(self.header) and re.fullmatch(r"[0-9a-f]{64}|", row[-1]):
+                    self.rows[row[0]] = row
+
+    def _line(self, row: list[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(row)
+        return buffer.getvalue()
+
+    def _rewrite(self, order: Iterable[str]) -> None:
+        text = "\ufeff" + self._line(self.header) + "".join(self._line(self.rows[k]) for k in order)
+        _atomic_write(self.path, text)
+
+    def done(self, name: str, digest: str) -> bool:
+        row = self.rows.get(_safe_cell(name))
+        return row is not None and digest != "" and row[-1] == digest
+
+    def row_of(self, name: str) -> list[str] | None:
+        return self.rows.get(_safe_cell(name))
+
+    def add(self, result: SubmissionResult, feedback: str) -> None:
+        row = [
+            _safe_cell(result.name),
+            _safe_cell(feedback),
+            *(f"{result.points.get(q, 0.0):g}" for q in self.qids),
+            f"{result.total:g}",
+            f"{result.max_total:g}",
+            result.status,
+            _safe_cell(result.reason),
+            _safe_cell("; ".join(result.warnings)),
+            _safe_cell(result.isolation),
+            result.sha256,
+        ]
+        replacing = row[0] in self.rows
+        self.rows[row[0]] = row
+        if replacing:
+            self._rewrite(sorted(self.rows))
+            return
+        with self.path.open("a", encoding="utf-8", newline="") as fh:
+            fh.write(self._line(row))
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def finish(self) -> None:
+        self._rewrite(sorted(self.rows))
 
 
 def find_submissions(target: Path) -> list[Path]:
-    """Os ``.ipynb`` de uma pasta (sem entrar em subpastas), ou o próprio arquivo."""
-    if target.is_file():
+    """Os ``.ipynb`` (em maiúsculas ou minúsculas) de uma pasta, sem subpastas, ou o arquivo."""
+    target = Path(target)
+    if target.is_file() or target.is_symlink() and not target.is_dir():
         return [target]
-    return sorted(p for p in target.glob("*.ipynb") if p.is_file())
+    found = []
+    for entry in os.scandir(target):
+        path = Path(entry.path)
+        if not entry.name.lower().endswith(".ipynb"):
+            continue
+        if entry.is_symlink() or entry.is_file(follow_symlinks=False):
+            found.append(path)
+    return sorted(found, key=lambda p: os.fsencode(p.name))
+
+
+def feedback_names(paths: Sequence[Path]) -> dict[Path, str]:
+    """O nome (sem extensão) da devolutiva de cada submissão: seguro e sem colisões.
+
+    É o nome do arquivo sem ``.ipynb`` quando ele só tem letras, dígitos,
+    ``-``, ``_`` e ``.``; senão, a versão limpa seguida de um resumo do nome
+    original. Nomes que colidiriam (também ignorando maiúsculas) ganham o resumo.
+    """
+    names: dict[Path, str] = {}
+    for path in paths:
+        raw = os.fsencode(path.name)
+        stem = raw[: -len(".ipynb")] if raw.lower().endswith(b".ipynb") else raw
+        text = stem.decode("utf-8", errors="replace")
+        clean = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in text)[:80]
+        clean = clean.lstrip(".") or "submissao"
+        if clean != text:
+            clean = f"{clean}-{hashlib.sha1(raw).hexdigest()[:8]}"
+        names[path] = clean
+    counts: dict[str, int] = {}
+    for value in names.values():
+        counts[value.lower()] = counts.get(value.lower(), 0) + 1
+    for path, value in names.items():
+        if counts[value.lower()] > 1:
+            names[path] = f"{value}-{hashlib.sha1(os.fsencode(path.name)).hexdigest()[:8]}"
+    return names
+
+
+def _digest(path: Path) -> str:
+    try:
+        if path.is_symlink():
+            return ""
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _from_row(
+    row: list[str], qids: Sequence[str], max_points: dict[str, float]
+) -> SubmissionResult:
+    """Uma linha já escrita (numa correção anterior) como ``SubmissionResult``, sem devolutiva."""
+    values = dict(zip(["submissao", "devolutiva", *qids], row, strict=False))
+    name = _unsafe_cell(values["submissao"])
+    points = {q: float(values[q]) for q in qids}
+    status, reason, warnings, isolation, digest = row[-5:]
+    return SubmissionResult(
+        name,
+        points,
+        dict(max_points),
+        status,
+        _unsafe_cell(reason),
+        warnings=[w for w in _unsafe_cell(warnings).split("; ") if w],
+        sha256=digest,
+        isolation=_unsafe_cell(isolation),
+    )
+
+
+def _preload(lista: ExerciseList) -> None:
+    """Importa, nesta thread, o que os juízes e as entradas vão usar.
+
+    Dois trabalhadores importando o torch ao mesmo tempo veem o módulo pela
+    metade ("partially initialized module"): os imports ficam aqui, antes deles.
+    """
+    warm_up(sorted({m for q in lista.questions.values() for m in q.warm_up}))
+    for qid in lista.questions:
+        for case in lista.cases(qid):
+            try:
+                case.make_args()
+            except Exception:  # o caso dirá o que há de errado, na submissão
+                pass
 
 
 def grade_folder(
@@ -554,45 +701,121 @@ def grade_folder(
     limits: GradingLimits | None = None,
     gradescope: bool = False,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
+    isolation: str | Isolation = "bwrap",
+    restart: bool = False,
 ) -> list[SubmissionResult]:
-    """Corrige todas as submissões de ``target`` e escreve ``notas.csv`` e as devolutivas."""
+    """Corrige as submissões de ``target`` (pasta ou arquivo) e escreve as saídas em ``out_dir``.
+
+    Levanta ``ValueError`` (pastas que se sobrepõem, célula de instrutor
+    inválida, tabela de outra lista) ou ``sandbox.IsolationError`` antes de
+    corrigir qualquer submissão; depois disso, nenhuma submissão interrompe a
+    turma. Devolve os resultados em ordem de nome, os retomados inclusive
+    (sem devolutiva).
+    """
     list_id = canonical_list_id(list_id)
     target, out_dir = Path(target).resolve(), Path(out_dir).resolve()
     folder = target if target.is_dir() else target.parent
-    if out_dir == folder or out_dir.is_relative_to(folder):
+    if out_dir == folder or out_dir.is_relative_to(folder) or folder.is_relative_to(out_dir):
         raise ValueError("a pasta de saída não pode ficar dentro da pasta das submissões")
+    hidden = hidden_specs(source)
+    lista = _build(list_id, hidden)  # confere os casos ocultos antes de começar
+    _preload(lista)
+    qids = list(lista.questions)
+    max_points = {qid: q.points for qid, q in lista.questions.items()}
+    if not isinstance(isolation, Isolation):
+        hide = [folder, out_dir, *([source] if source is not None else [])]
+        isolation = choose_isolation(isolation, hide)
     submissions = find_submissions(target)
-    extra = instructor_cells(source)
-    qids = list(build_list(list_id).questions)
+    stems = feedback_names(submissions)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "devolutivas").mkdir(exist_ok=True)
-    spec_dir = _kernel_spec_dir()
-    results = []
-    try:
-        for n, path in enumerate(submissions, start=1):
-            result = grade_submission(path, list_id, extra, limits, spec_dir)
-            after = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-            if result.sha256 and after != result.sha256:
-                result.warnings.append("O ARQUIVO DA SUBMISSÃO MUDOU DURANTE A CORREÇÃO")
-            results.append(result)
-            stem = path.stem
-            (out_dir / "devolutivas" / f"{stem}.txt").write_text(
-                feedback_text(result, list_id), encoding="utf-8"
-            )
+    table = _Table(out_dir / CSV_NAME, qids, restart)
+    digests = {p: _digest(p) for p in submissions}
+    pending = [p for p in submissions if not table.done(display_name(p), digests[p])]
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    slots: queue.Queue = queue.Queue()
+    for slot in range(workers):
+        slots.put(slot)
+
+    def job(path: Path) -> SubmissionResult:
+        slot = slots.get()
+        try:
+            result = grade_submission(path, list_id, hidden, limits, isolation, slot)
+        finally:
+            slots.put(slot)
+        if result.sha256 and _digest(path) != result.sha256:
+            result.warnings.append("O ARQUIVO DA SUBMISSÃO MUDOU DURANTE A CORREÇÃO")
+        return result
+
+    start = time.perf_counter()
+    results: dict[Path, SubmissionResult] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(job, p): p for p in pending}
+        for n, future in enumerate(as_completed(futures), start=1):
+            path = futures[future]
+            try:
+                result = future.result()
+            except Exception as err:  # um defeito do corretor: registra e segue com a turma
+                result = _zero(
+                    display_name(path),
+                    max_points,
+                    f"erro interno do corretor: {type(err).__name__}: {str(err)[:200]}",
+                    sha256=digests[path],
+                    isolation=isolation.label,
+                )
+            results[path] = result
+            stem = stems[path]
+            _atomic_write(out_dir / "devolutivas" / f"{stem}.txt", feedback_text(result, list_id))
             if gradescope:
                 gs = out_dir / "gradescope" / stem
                 gs.mkdir(parents=True, exist_ok=True)
-                (gs / "results.json").write_text(
-                    json.dumps(gradescope_results(result, list_id), ensure_ascii=False, indent=1),
-                    encoding="utf-8",
-                )
+                _atomic_write(gs / "results.json", _json_text(gradescope_results(result, list_id)))
+            table.add(result, stem)
             if progress:
                 progress(
-                    f"[{n}/{len(submissions)}] {path.name}: {format_points(result.total)} de "
+                    f"[{n}/{len(pending)}] {result.name}: {format_points(result.total)} de "
                     f"{format_points(result.max_total)} ({result.elapsed:.0f} s)"
                     + (f" — {result.reason}" if result.reason else "")
                 )
-    finally:
-        _remove_tree(spec_dir)
-    _write_csv(results, out_dir / "notas.csv", qids)
-    return results
+    table.finish()
+    elapsed = time.perf_counter() - start
+    everything = []
+    for path in submissions:
+        if path in results:
+            everything.append(results[path])
+        else:
+            row = table.row_of(display_name(path))
+            if row is not None:
+                everything.append(_from_row(row, qids, max_points))
+    _write_report(out_dir, list_id, isolation, everything, len(pending), workers, elapsed)
+    return everything
+
+
+def _write_report(
+    out_dir: Path,
+    list_id: str,
+    isolation: Isolation,
+    results: Sequence[SubmissionResult],
+    graded: int,
+    workers: int,
+    elapsed: float,
+) -> None:
+    errors = sum(r.status != "ok" for r in results)
+    lines = [
+        f"Correção em lote da {list_id}",
+        f"Isolamento: {isolation.label}",
+    ]
+    if isolation.mode != "bwrap":
+        lines.append(
+            "ATENÇÃO: sem a caixa de areia, as submissões rodaram como processos comuns "
+            f"({isolation.reason}). Veja em exercises/README.md o que este modo não garante."
+        )
+    lines += [
+        f"Submissões: {len(results)} ({graded} corrigidas agora, {len(results) - graded} "
+        f"retomadas de uma correção anterior); {errors} com erro",
+        f"Trabalhadores em paralelo: {workers}; tempo desta correção: {elapsed:.0f} s",
+        "",
+        f"Notas em {CSV_NAME}; devolutivas em devolutivas/.",
+    ]
+    _atomic_write(out_dir / "relatorio.txt", "\n".join(lines) + "\n")

@@ -12,8 +12,8 @@ só é medido depois. O sinal interrompe código Python; uma única operação l
 em C (um produto de matrizes gigante) só é interrompida quando termina.
 
 Fora do escopo: isolar a resposta do resto do processo. Ela roda no mesmo
-interpretador que a verificação e pode, se quiser, alterá-la; o isolamento da
-correção em lote (outro processo, limites de memória) está em ``batch.py``.
+interpretador que quem a chama; na correção em lote, esse é o processo da
+submissão, numa caixa de areia, e o juiz fica noutro (``batch.py``, ``sandbox.py``).
 """
 
 from __future__ import annotations

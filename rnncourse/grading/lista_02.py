@@ -514,8 +514,17 @@ def make_char_model(vocab_size: int, embed_dim: int = 16, hidden_size: int = 48,
             H, _ = self.rnn(self.embedding(X))
             return self.head(H)
 
+    from rnncourse.grading.wire import portable
+
     torch.manual_seed(seed)
-    return TinyCharRNN()
+    return portable(
+        TinyCharRNN(),
+        "rnncourse.grading.lista_02:make_char_model",
+        vocab_size=vocab_size,
+        embed_dim=embed_dim,
+        hidden_size=hidden_size,
+        seed=seed,
+    )
 
 
 def _ref_train(model, X, Y, n_steps: int, lr: float, zero_grad: bool = True) -> list[float]:
@@ -911,5 +920,6 @@ def build_questions() -> list[Question]:
                 ),
             ),
             hidden_case=_training_hidden,
+            warm_up=("torch",),
         ),
     ]

@@ -40,9 +40,10 @@ from rnncourse.grading.compare import (
     matches_any,
 )
 from rnncourse.grading.core import Case, Question
+from rnncourse.grading.guard import call_answer
 from rnncourse.rnn_numpy import rnn_forward as _ref_forward
 
-__all__ = ["TITLE", "build_questions"]
+__all__ = ["TITLE", "build_questions", "make_rnn"]
 
 TITLE = "Gradientes que desaparecem e explodem: corte, jacobianas e inicialização"
 
@@ -532,114 +533,122 @@ def _orthogonal_hidden(description: str, n: int = 300, seed: int = 31) -> Case:
 
 
 # ---------------------------------------------------------------------- q5
-def _make_rnn(D: int, H: int, layers: int, seed: int):
+def make_rnn(D: int, H: int, layers: int, seed: int):
+    """O ``nn.RNN`` (ReLU, float64) da questão 5; recriável no processo da submissão."""
     import torch
     from torch import nn
 
+    from rnncourse.grading.wire import portable
+
     torch.manual_seed(seed)
-    return nn.RNN(D, H, num_layers=layers, nonlinearity="relu", batch_first=True).double()
+    rnn = nn.RNN(D, H, num_layers=layers, nonlinearity="relu", batch_first=True).double()
+    return portable(rnn, "rnncourse.grading.lista_04:make_rnn", D=D, H=H, layers=layers, seed=seed)
 
 
-def _judge_irnn(record: dict):
-    def judge(obtained, pristine, used) -> Failure | None:
-        import torch
+def _irnn_probe(answer, args, limit: float):
+    """No lado da resposta: o que só se vê com o próprio objeto (identidades, requires_grad)."""
+    rnn = args[0]
+    before = [(name, id(p)) for name, p in rnn.named_parameters()]
+    outcome = call_answer(answer, args, limit=limit)
+    if outcome.status != "ok":
+        return outcome
+    now = list(rnn.named_parameters())
+    outcome.value = {
+        "returned_self": outcome.value is rnn,
+        "returned": describe(outcome.value),
+        "same_params": [(name, id(p)) for name, p in now] == before,
+        "requires_grad": {name: bool(p.requires_grad) for name, p in now},
+    }
+    return outcome
 
-        before, gain = pristine
-        rnn = used[0]
-        if obtained is not rnn:
+
+def _judge_irnn(obtained, pristine, used) -> Failure | None:
+    """``obtained`` é o relatório da sonda; ``used[0]``, o módulo com os valores que ficaram."""
+    import torch
+
+    before, gain = pristine
+    rnn = used[0]
+    if obtained.get("returned_self") is not True:
+        return Failure(
+            "a função deveria devolver o próprio rnn",
+            expected="o mesmo objeto nn.RNN recebido (alterado no lugar)",
+            obtained=str(obtained.get("returned", "?"))[:200],
+            hint="Termine com `return rnn` (como as funções de torch.nn.init, que alteram "
+            "no lugar e devolvem o que receberam).",
+            kind="type",
+        )
+    if obtained.get("same_params") is not True:
+        return Failure(
+            "os objetos Parameter do módulo foram trocados",
+            expected="os mesmos parâmetros, com valores novos",
+            obtained="parâmetros novos no lugar dos antigos",
+            hint="Altere os valores no lugar, dentro de `with torch.no_grad():`, com "
+            "p.copy_(...) ou p.zero_(): um otimizador criado antes da inicialização guarda "
+            "os Parameter antigos e continuaria a treinar os pesos velhos.",
+        )
+    requires_grad = obtained.get("requires_grad")
+    old = dict(before.named_parameters())
+    H = rnn.hidden_size
+    for name, p in rnn.named_parameters():
+        if requires_grad.get(name) is not True:
             return Failure(
-                "a função deveria devolver o próprio rnn",
-                expected="o mesmo objeto nn.RNN recebido (alterado no lugar)",
-                obtained=describe(obtained),
-                hint="Termine com `return rnn` (como as funções de torch.nn.init, que alteram "
-                "no lugar e devolvem o que receberam).",
-                kind="type",
+                f"{name} deixou de ser treinável (requires_grad=False)",
+                hint="Mude os valores dentro de torch.no_grad() sem desligar o gradiente.",
             )
-        now = dict(rnn.named_parameters())
-        if [id(p) for p in now.values()] != record["ids"] or list(now) != record["names"]:
+        got = p.detach().numpy()
+        if name.startswith("weight_hh"):
+            want = gain * np.eye(H)
+            what = f"{name} (deveria ser {format_number(gain)} · I)"
+        elif name.startswith("bias"):
+            want = np.zeros(p.shape)
+            what = f"{name} (deveria ser zero)"
+        else:
+            want = old[name].detach().numpy()
+            what = f"{name} (deveria ficar como estava)"
+        failure = check_array(got, want, name=what, rtol=0.0, atol=0.0)
+        if failure is None:
+            continue
+        unchanged = np.array_equal(got, old[name].detach().numpy())
+        if name.startswith("weight_hh") and np.array_equal(got, np.eye(H)) and gain != 1:
+            failure.hint = f"Use o ganho recebido: W_hh = gain · I, com gain = {gain:g}."
+        elif not name.endswith("_l0") and unchanged:
+            failure.hint = (
+                "Inicialize TODAS as camadas: percorra rnn.named_parameters() (os nomes "
+                "terminam em _l0, _l1, ...), não só as da camada 0."
+            )
+        elif name.startswith("bias"):
+            failure.hint = "Zere os dois vieses de cada camada, bias_ih e bias_hh."
+        elif name.startswith("weight_ih"):
+            failure.hint = "A IRNN só muda a matriz recorrente e os vieses; W_ih fica como está."
+        return failure
+    # o efeito: com entrada zero e h0 >= 0, a IRNN (ReLU, W_hh = I, vieses zero) guarda h0
+    if gain == 1.0 and rnn.num_layers == 1:
+        B, T = 2, 5
+        h0 = torch.rand(1, B, H, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            out, _ = rnn(torch.zeros(B, T, rnn.input_size, dtype=torch.float64), h0)
+        drift = float((out - h0[0][:, None, :]).abs().max())
+        if drift > 1e-12:
             return Failure(
-                "os objetos Parameter do módulo foram trocados",
-                expected="os mesmos parâmetros, com valores novos",
-                obtained="parâmetros novos no lugar dos antigos",
-                hint="Altere os valores no lugar, dentro de `with torch.no_grad():`, com "
-                "p.copy_(...) ou p.zero_(): um otimizador criado antes da inicialização guarda "
-                "os Parameter antigos e continuaria a treinar os pesos velhos.",
+                "com entrada zero, o estado não se manteve",
+                expected="H[:, t] = h0 em todos os passos (ReLU, W_hh = I e vieses zero)",
+                obtained=f"maior diferença {format_number(drift)}",
             )
-        old = dict(before.named_parameters())
-        H = rnn.hidden_size
-        for name, p in now.items():
-            if not p.requires_grad:
-                return Failure(
-                    f"{name} deixou de ser treinável (requires_grad=False)",
-                    hint="Mude os valores dentro de torch.no_grad() sem desligar o gradiente.",
-                )
-            got = p.detach().numpy()
-            if name.startswith("weight_hh"):
-                want = gain * np.eye(H)
-                what = f"{name} (deveria ser {format_number(gain)} · I)"
-            elif name.startswith("bias"):
-                want = np.zeros(p.shape)
-                what = f"{name} (deveria ser zero)"
-            else:
-                want = old[name].detach().numpy()
-                what = f"{name} (deveria ficar como estava)"
-            failure = check_array(got, want, name=what, rtol=0.0, atol=0.0)
-            if failure is None:
-                continue
-            unchanged = np.array_equal(got, old[name].detach().numpy())
-            if name.startswith("weight_hh") and np.array_equal(got, np.eye(H)) and gain != 1:
-                failure.hint = f"Use o ganho recebido: W_hh = gain · I, com gain = {gain:g}."
-            elif not name.endswith("_l0") and unchanged:
-                failure.hint = (
-                    "Inicialize TODAS as camadas: percorra rnn.named_parameters() (os nomes "
-                    "terminam em _l0, _l1, ...), não só as da camada 0."
-                )
-            elif name.startswith("bias"):
-                failure.hint = "Zere os dois vieses de cada camada, bias_ih e bias_hh."
-            elif name.startswith("weight_ih"):
-                failure.hint = (
-                    "A IRNN só muda a matriz recorrente e os vieses; W_ih fica como está."
-                )
-            return failure
-        # o efeito: com entrada zero e h0 >= 0, a IRNN (ReLU, W_hh = I, vieses zero) guarda h0
-        if gain == 1.0 and rnn.num_layers == 1:
-            B, T = 2, 5
-            h0 = torch.rand(
-                1, B, H, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
-            )
-            with torch.no_grad():
-                out, _ = rnn(torch.zeros(B, T, rnn.input_size, dtype=torch.float64), h0)
-            drift = float((out - h0[0][:, None, :]).abs().max())
-            if drift > 1e-12:
-                return Failure(
-                    "com entrada zero, o estado não se manteve",
-                    expected="H[:, t] = h0 em todos os passos (ReLU, W_hh = I e vieses zero)",
-                    obtained=f"maior diferença {format_number(drift)}",
-                )
-        return None
-
-    return judge
+    return None
 
 
 def _irnn_case(
     description: str, D: int, H: int, layers: int, gain: float, seed: int, hint: str = ""
 ) -> Case:
-    record: dict = {}
-
-    def make_args():
-        rnn = _make_rnn(D, H, layers, seed)
-        named = dict(rnn.named_parameters())
-        record["ids"], record["names"] = [id(p) for p in named.values()], list(named)
-        return rnn, float(gain)
-
     return Case(
         description,
-        make_args=make_args,
-        judge=_judge_irnn(record),
+        make_args=lambda: (make_rnn(D, H, layers, seed), float(gain)),
+        judge=_judge_irnn,
         hint=hint,
         arg_names=("rnn", "gain"),
         mutable_args=(0,),  # a função altera o módulo no lugar: é o que se pede
         judge_sees_used_args=True,
+        probe=_irnn_probe,
     )
 
 
@@ -857,5 +866,6 @@ def build_questions() -> list[Question]:
                 ),
             ),
             hidden_case=_irnn_hidden,
+            warm_up=("torch",),
         ),
     ]

@@ -580,39 +580,136 @@ def _single_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _modules(model):
-    """A única ``nn.LSTM`` e a única ``nn.Linear`` do modelo (ou uma ``Failure``)."""
+def _module_report(model) -> dict:
+    """No lado da resposta: a estrutura do modelo e os pesos da LSTM e da camada linear."""
     from torch import nn
 
     if not isinstance(model, nn.Module):
+        return {"is_module": False, "described": describe(model)}
+    lstms = [m for m in model.modules() if isinstance(m, nn.LSTM)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    report: dict = {"is_module": True, "n_lstm": len(lstms), "n_linear": len(linears)}
+    if len(lstms) == 1 and len(linears) == 1:
+        lstm, head = lstms[0], linears[0]
+        report["lstm"] = {
+            "input_size": int(lstm.input_size),
+            "hidden_size": int(lstm.hidden_size),
+            "num_layers": int(lstm.num_layers),
+            "bias": bool(lstm.bias),
+            "batch_first": bool(lstm.batch_first),
+            "bidirectional": bool(lstm.bidirectional),
+            "proj_size": int(lstm.proj_size),
+            "state": {k: v.detach().clone() for k, v in lstm.state_dict().items()},
+        }
+        report["head"] = {
+            "in_features": int(head.in_features),
+            "out_features": int(head.out_features),
+            "bias": head.bias is not None,
+            "state": {k: v.detach().clone() for k, v in head.state_dict().items()},
+        }
+    return report
+
+
+def _forward_input(D: int):
+    """A entrada fixa ``(5, 7, D)`` com que o forward é conferido."""
+    import torch
+
+    return torch.randn(5, 7, D, generator=torch.Generator().manual_seed(1))
+
+
+def _classifier_probe(seed: int, mode: str):
+    """Sonda da questão 5 (roda onde a resposta roda): cria o modelo e relata o que o juiz usa.
+
+    ``mode`` é ``"structure"`` (só a estrutura e os pesos), ``"forward"`` (também
+    ``model(X)`` na entrada fixa) ou ``"train"`` (treina com o laço fixo da
+    questão e relata os pesos treinados e as perdas).
+    """
+
+    def probe(answer, args, limit: float):
+        import torch
+
+        torch.manual_seed(seed)  # os pesos iniciais do modelo do estudante
+        outcome = call_answer(answer, args, limit=limit)
+        if outcome.status != "ok":
+            return outcome
+        model = outcome.value
+        report = _module_report(model)
+        if mode == "forward" and "lstm" in report:
+            with torch.no_grad():
+                out = call_answer(model, (_forward_input(args[0]),), limit=10.0)
+            forward = {"status": out.status}
+            if out.status == "ok":
+                value = out.value
+                forward["is_tensor"] = isinstance(value, torch.Tensor)
+                forward["value"] = value.detach().clone() if forward["is_tensor"] else None
+                forward["described"] = describe(value)
+            elif out.status == "raised":
+                forward["error"] = f"{type(out.exception).__name__}: {out.exception}"[:300]
+            report["forward"] = forward
+        if mode == "train" and "lstm" in report:
+            X, y = memory_task(2048, MEMORY_T, seed)
+            with _single_thread():
+                out = call_answer(_train_classifier, (model, X, y), limit=120.0)
+            train = {"status": out.status}
+            if out.status == "ok":
+                train["losses"] = [float(v) for v in out.value]
+                report["trained"] = _module_report(model)
+            elif out.status == "raised":
+                train["error"] = f"{type(out.exception).__name__}: {out.exception}"[:300]
+            report["train"] = train
+        outcome.value = report
+        return outcome
+
+    return probe
+
+
+def _modules(report):
+    """A ``nn.LSTM`` e a ``nn.Linear`` refeitas no corretor, com os pesos relatados."""
+    import torch
+    from torch import nn
+
+    if report.get("is_module") is not True:
         return (
             None,
             None,
             Failure(
                 "LSTMClassifier(...) deveria criar um nn.Module",
                 expected="uma instância de uma subclasse de torch.nn.Module",
-                obtained=describe(model),
+                obtained=str(report.get("described", "?"))[:200],
                 hint="Declare `class LSTMClassifier(nn.Module):` e chame super().__init__() no "
                 "começo de __init__.",
                 kind="type",
             ),
         )
-    lstms = [m for m in model.modules() if isinstance(m, nn.LSTM)]
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if len(lstms) != 1 or len(linears) != 1:
+    n_lstm, n_linear = report.get("n_lstm"), report.get("n_linear")
+    if n_lstm != 1 or n_linear != 1 or "lstm" not in report or "head" not in report:
         return (
             None,
             None,
             Failure(
                 "o modelo deve ter exatamente uma nn.LSTM e uma nn.Linear",
                 expected="1 nn.LSTM e 1 nn.Linear",
-                obtained=f"{len(lstms)} nn.LSTM e {len(linears)} nn.Linear",
+                obtained=f"{n_lstm} nn.LSTM e {n_linear} nn.Linear",
                 hint="Crie em __init__ self.lstm = nn.LSTM(input_size, hidden_size, "
                 "batch_first=True) e self.head = nn.Linear(hidden_size, num_classes).",
                 kind="type",
             ),
         )
-    return lstms[0], linears[0], None
+    a, b = report["lstm"], report["head"]
+    lstm = nn.LSTM(
+        a["input_size"],
+        a["hidden_size"],
+        num_layers=a["num_layers"],
+        bias=a["bias"],
+        batch_first=a["batch_first"],
+        bidirectional=a["bidirectional"],
+        proj_size=a["proj_size"],
+    )
+    head = nn.Linear(b["in_features"], b["out_features"], bias=b["bias"])
+    with torch.no_grad():
+        lstm.load_state_dict(a["state"])
+        head.load_state_dict(b["state"])
+    return lstm, head, None
 
 
 def _batch_first_copy(lstm, batch_first: bool = True):
@@ -643,28 +740,27 @@ def _judge_classifier_forward(obtained, args) -> Failure | None:
             kind="shape",
         )
     B, T = 5, 7
-    X = torch.randn(B, T, D, generator=torch.Generator().manual_seed(1))
+    X = _forward_input(D)
     with torch.no_grad():
         twin = _batch_first_copy(lstm)
         states, (h_n, c_n) = twin(X)
         expected = head(states[:, -1]).numpy()
-        outcome = call_answer(obtained, (X,), limit=10.0)
-    if outcome.status != "ok":
-        error = outcome.exception
+    forward = obtained.get("forward") or {}
+    if forward.get("status") != "ok":
         return Failure(
             "model(X) não devolveu os logits",
             obtained="tempo esgotado"
-            if outcome.status == "timeout"
-            else f"{type(error).__name__}: {error}"[:300],
+            if forward.get("status") == "timeout"
+            else str(forward.get("error", "?"))[:300],
             hint="forward(X) recebe X (B, T, input_size) e devolve self.head(saidas[:, -1]).",
             kind="exception",
         )
-    got = outcome.value
-    if not isinstance(got, torch.Tensor):
+    got = forward.get("value")
+    if forward.get("is_tensor") is not True or not isinstance(got, torch.Tensor):
         return Failure(
             "model(X) deveria devolver um tensor do PyTorch",
             expected=f"torch.Tensor float32 de forma ({B}, {C})",
-            obtained=describe(got),
+            obtained=str(forward.get("described", "?"))[:200],
             hint="forward devolve os logits, self.head(h_T), um tensor; a nn.LSTM devolve uma "
             "tupla (saídas, (h_n, c_n)): separe as partes.",
             kind="type",
@@ -796,11 +892,8 @@ def _judge_training(seed: int):
         _, _, failure = _modules(obtained)
         if failure is not None:
             return failure
-        X, y = memory_task(2048, MEMORY_T, seed)
-        X_test, y_test = memory_task(1000, MEMORY_T, seed + 10_000)
-        with _single_thread():
-            outcome = call_answer(_train_classifier, (obtained, X, y), limit=120.0)
-        if outcome.status == "timeout":
+        train = obtained.get("train") or {}
+        if train.get("status") == "timeout":
             return Failure(
                 "o treino passou do limite de tempo",
                 detail=f"{TRAIN_STEPS} passos de um modelo pequeno levam poucos segundos",
@@ -808,18 +901,23 @@ def _judge_training(seed: int):
                 "inteira, sem laços em Python sobre os passos.",
                 kind="timeout",
             )
-        if outcome.status != "ok":
-            message = f"{type(outcome.exception).__name__}: {outcome.exception}"
+        if train.get("status") != "ok" or "trained" not in obtained:
             return Failure(
                 "o treino levantou uma exceção",
-                obtained=message[:300],
+                obtained=str(train.get("error", "?"))[:300],
                 hint="Os logits devem ter forma (B, num_classes) e vir de tensores float32.",
                 kind="exception",
             )
-        losses = outcome.value
+        losses = [float(v) for v in train["losses"]]
+        # os pesos treinados, avaliados aqui, com os dados de teste do corretor
+        lstm, head, failure = _modules(obtained["trained"])
+        if failure is not None:
+            return failure
+        X_test, y_test = memory_task(1000, MEMORY_T, seed + 10_000)
         with torch.no_grad():
-            accuracy = float((obtained(X_test).argmax(dim=-1) == y_test).float().mean())
-        if accuracy >= ACCURACY_BOUND and math.isfinite(losses[-1]):
+            logits = head(lstm(X_test)[0][:, -1])
+            accuracy = float((logits.argmax(dim=-1) == y_test).float().mean())
+        if accuracy >= ACCURACY_BOUND and losses and math.isfinite(losses[-1]):
             return None
         return Failure(
             f"a acurácia em sequências novas não chegou a {_BOUND_TEXT}",
@@ -835,28 +933,37 @@ def _judge_training(seed: int):
 
 
 def _classifier_case(
-    description: str, args: tuple, judge, hint: str, *, seed: int, weight: float = 1.0
+    description: str,
+    args: tuple,
+    judge,
+    hint: str,
+    *,
+    seed: int,
+    mode: str,
+    weight: float = 1.0,
 ) -> Case:
-    def make_args():
-        import torch
-
-        torch.manual_seed(seed)  # os pesos iniciais do modelo do estudante
-        return args
-
     return Case(
         description,
-        make_args=make_args,
+        make_args=lambda: args,
         judge=judge,
         hint=hint,
         arg_names=("input_size", "hidden_size", "num_classes", "forget_bias"),
         time_limit=10.0,
         weight=weight,
+        probe=_classifier_probe(seed, mode),
+        probe_time=130.0 if mode == "train" else 10.0,
     )
 
 
 def _training_case(description: str, seed: int, weight: float = 2.0) -> Case:
     return _classifier_case(
-        description, (4, 16, 2, 3.0), _judge_training(seed), "", seed=seed, weight=weight
+        description,
+        (4, 16, 2, 3.0),
+        _judge_training(seed),
+        "",
+        seed=seed,
+        mode="train",
+        weight=weight,
     )
 
 
@@ -1042,6 +1149,7 @@ def build_questions() -> list[Question]:
                     _judge_classifier_forward,
                     "logits = self.head(saidas[:, -1]), com saidas, _ = self.lstm(X).",
                     seed=0,
+                    mode="forward",
                 ),
                 _classifier_case(
                     "o viés da porta de esquecimento (forget_bias = 1,5, H = 6): só o bloco "
@@ -1050,6 +1158,7 @@ def build_questions() -> list[Question]:
                     _judge_forget_bias,
                     "",
                     seed=0,
+                    mode="structure",
                 ),
                 _training_case(
                     f"treino na tarefa de memória ({MEMORY_T} passos; {TRAIN_STEPS} passos do "
@@ -1059,5 +1168,6 @@ def build_questions() -> list[Question]:
                 ),
             ),
             hidden_case=_classifier_hidden,
+            warm_up=("torch",),
         ),
     ]
