@@ -51,13 +51,6 @@ def test_solutions_get_full_marks_including_instructor_tests(solutions):
     assert lista.resumo().total == lista.max_total == 10
 
 
-def test_student_stubs_get_zero_and_are_reported_as_unanswered():
-    ns = _namespace(ROOT / "exercises" / "lista_05.ipynb")
-    for report in ns["lista"].grade_namespace(ns):
-        assert report.points == 0 and report.status == "não respondida", report.as_text()
-        assert "Questão sem resposta: complete a função" in report.as_text()
-
-
 def test_the_wrong_variants_used_for_hints_differ_from_the_reference():
     """As variantes erradas do banco (usadas nas dicas) reproduzem a certa quando devem."""
     from rnncourse import gru_cell_forward, lstm_cell_forward

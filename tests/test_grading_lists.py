@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from rnncourse.grading import abrir_lista
-from rnncourse.grading.core import grade_question
+from rnncourse.grading.core import LISTS, grade_question
 from rnncourse.grading.lista_02 import VAL_LOSS_BOUND
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,8 @@ def test_solutions_get_full_marks_including_instructor_tests(number, request):
     assert lista.resumo().total == lista.max_total == 10
 
 
-@pytest.mark.parametrize("name", ["lista_01", "lista_02"])
+# o esboço de TODA lista registrada: nenhuma questão em branco ganha ponto
+@pytest.mark.parametrize("name", sorted(LISTS))
 def test_student_stubs_get_zero_and_are_reported_as_unanswered(name):
     ns = _namespace(ROOT / "exercises" / f"{name}.ipynb")
     lista = ns["lista"]
