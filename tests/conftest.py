@@ -7,9 +7,9 @@
   o trecho do log que importa, os outros com uma linha; o log inteiro fica em
   ``_build/build.log``. Fora do CI, ``RNNCOURSE_REUSE_BUILD=1`` reaproveita a última
   construção bem-sucedida (útil para mexer só no teste do navegador).
-- ordem: os testes rápidos primeiro, depois os notebooks (nbval), depois a construção do site
-  e o navegador, e por fim o caminho do Colab (marca ``stage``).
-- ao final, um resumo dos tempos: cada notebook executado pelo nbval e cada etapa lenta.
+- ordem: os testes rápidos primeiro, depois os notebooks (``test_notebook_execution.py``),
+  depois a construção do site e o navegador, e por fim o caminho do Colab (marca ``stage``).
+- ao final, um resumo dos tempos: cada notebook executado e cada etapa lenta.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import re
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,20 +28,6 @@ from book_layout import ROOT, in_ci, load_config, toc_pages
 BUILD_TIMEOUT_S = 3600
 BUILD_DIR = ROOT / "_build"
 _TIMINGS: dict[str, float] = {}
-_NOTEBOOK_TIMES: dict[str, float] = defaultdict(float)
-
-
-class _NotebookTimer:
-    """Soma a duração das células de cada notebook executado pelo nbval.
-
-    Registrado como plugin (e não como gancho deste conftest) porque os ganchos de
-    um conftest só valem para os itens da sua pasta, e os notebooks estão fora de tests/.
-    """
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        path = report.nodeid.split("::", 1)[0]
-        if path.endswith(".ipynb"):
-            _NOTEBOOK_TIMES[path] += report.duration
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,16 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "stage(n): ordem de execução (0 rápidos, 1 notebooks, 2 site e navegador, 3 Colab)",
     )
-    config.pluginmanager.register(_NotebookTimer(), "rnncourse-notebook-timer")
-
-
-def _is_nbval(item: pytest.Item) -> bool:
-    return str(item.path).endswith(".ipynb")
 
 
 def _stage(item: pytest.Item) -> int:
-    if _is_nbval(item):
-        return 1
     marker = item.get_closest_marker("stage")
     return int(marker.args[0]) if marker else 0
 
@@ -70,11 +48,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if not (_NOTEBOOK_TIMES or _TIMINGS):
+    if not _TIMINGS:
         return
     terminalreporter.section("tempos")
-    for path, seconds in sorted(_NOTEBOOK_TIMES.items()):
-        terminalreporter.write_line(f"{seconds:7.1f} s  nbval {path}")
     for name, seconds in _TIMINGS.items():
         terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
 
@@ -140,11 +116,14 @@ def book_build(timings: dict[str, float]) -> BookBuild:
         "PYTHON": sys.executable,
         "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
     }
+    # os capítulos que test_notebook_execution.py executou NESTA sessão estão no cache do
+    # myst-nb; sem essa execução, o cache pode ser de um código antigo e é apagado
+    reuse = ["--reuse-executed"] if os.environ.get("RNNCOURSE_EXECUTED_IN_SESSION") else []
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         try:
             proc = subprocess.run(
-                ["bash", "tools/build_book.sh", "--no-setup"],
+                ["bash", "tools/build_book.sh", "--no-setup", *reuse],
                 cwd=ROOT,
                 env=env,
                 stdout=out,

@@ -8,6 +8,7 @@ num navegador fica em ``test_browser.py``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -82,3 +83,17 @@ def test_chapter_notebooks_were_executed(built_book: Path, pages) -> None:
         assert "cell_output" in text and "dispositivo:" in text, (
             f"{page.html} não mostra a saída da célula de configuração: o notebook rodou?"
         )
+
+
+def test_the_build_reuses_the_chapters_the_tests_executed(built_book: Path, pages) -> None:
+    # cada capítulo roda uma vez por sessão de testes (test_notebook_execution.py), e a
+    # construção usa essas saídas pelo cache do myst-nb; se o hash não bater, o myst-nb
+    # executaria tudo de novo em silêncio, dobrando o tempo do CI
+    if not os.environ.get("RNNCOURSE_EXECUTED_IN_SESSION"):
+        pytest.skip("os notebooks não foram executados nesta sessão")
+    log = _read(built_book.parent / "build.log")
+    chapters = [p for p in pages if p.is_notebook and p.docname.startswith("chapters/")]
+    executed_again = [p.docname for p in chapters if f"{p.docname}.ipynb: Executing" in log]
+    assert not executed_again, f"a construção executou de novo: {executed_again}"
+    reused = log.count("Using cached notebook")
+    assert reused == len(chapters), f"{reused} capítulos vieram do cache, e não {len(chapters)}"

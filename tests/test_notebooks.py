@@ -6,11 +6,7 @@
   configuração de cada notebook concordam com ``_config.yml``.
 - Os capítulos do sumário existem, têm nomes ``NN_slug.ipynb`` e todo notebook
   de ``chapters/`` está no sumário.
-- Quando a sessão roda com ``--nbval-lax`` (é o que ``tools/test.sh`` faz), todo
-  capítulo e toda fonte de lista de exercícios foi de fato coletado pelo nbval:
-  esquecer uma pasta no comando de testes não passa em silêncio.
-
-A execução em si é do nbval (células como itens do pytest), não deste arquivo.
+A execução dos notebooks é de ``test_notebook_execution.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from book_layout import ROOT, fail_or_skip, repo_files, toc_pages
+from book_layout import ROOT, repo_files, toc_pages
 
 NOTEBOOKS = repo_files("*.ipynb")
 CHAPTER_NAME = re.compile(r"^\d{2}_[a-z0-9_]+\.ipynb$")
@@ -82,20 +78,3 @@ def test_chapter_notebooks_are_named_and_listed() -> None:
     assert len(prefixes) == len(set(prefixes)), f"prefixos repetidos: {sorted(prefixes)}"
     unlisted = [p.name for p in chapters if p not in listed]
     assert not unlisted, f"capítulos fora do _toc.yml: {unlisted}"
-
-
-def test_every_notebook_is_executed_by_nbval(request: pytest.FixtureRequest) -> None:
-    if not request.config.getoption("nbval_lax", default=False):
-        fail_or_skip("esta sessão não roda o nbval (use bash tools/test.sh)")
-    expected = {
-        _rel(p)
-        for p in NOTEBOOKS
-        if _rel(p).startswith("chapters/") or _rel(p).startswith("exercises/sources/")
-    }
-    collected = {
-        item.nodeid.split("::", 1)[0]
-        for item in request.session.items
-        if item.nodeid.split("::", 1)[0].endswith(".ipynb")
-    }
-    missing = sorted(expected - collected)
-    assert not missing, f"notebooks que o nbval não executou nesta sessão: {missing}"

@@ -3,7 +3,7 @@
 Uma afirmação sobre o resultado de um treino ("a LSTM resolve T = 40, a RNN não") precisa valer
 em qualquer máquina, não só na execução que o autor viu: outra CPU arredonda de outro jeito, e
 um treino amplifica a diferença. Este script perturba a aritmética de dois modos baratos e
-reexecuta cada notebook inteiro, com os mesmos ``assert`` que o nbval confere:
+reexecuta cada notebook inteiro, com os mesmos ``assert`` que os testes conferem:
 
 - ``RNNCOURSE_SEED``: a célula de configuração lê a semente desta variável (padrão 0), e todo
   sorteio do notebook deriva de ``SEED``;
@@ -102,12 +102,36 @@ def run_one(path: str, seed: int, threads: int, dump_dir: str | None, timeout: i
         target.parent.mkdir(parents=True, exist_ok=True)
         os.environ["RNNCOURSE_DUMP"] = str(target)
         nb.cells.append(nbformat.v4.new_code_cell(_DUMP_CELL))
+    failures, elapsed = execute(nb, Path(path).parent, timeout, n_cells=n_cells)
+    if dump_dir:
+        for output in nb.cells[-1].get("outputs", []):
+            if output.get("output_type") == "error":
+                failures.append({"cell": "dump", "error": f"{output['ename']}: {output['evalue']}"})
+    return {
+        "notebook": _display_path(path),
+        "seed": seed,
+        "threads": threads,
+        "seconds": elapsed,
+        "failures": failures,
+    }
+
+
+def execute(
+    nb: nbformat.NotebookNode, cwd: Path, timeout: int, n_cells: int | None = None
+) -> tuple[list[dict], float]:
+    """Executa ``nb`` (no lugar) num kernel novo, sem parar na primeira célula que falha.
+
+    O kernel herda o ambiente deste processo. Devolve as falhas das ``n_cells`` primeiras
+    células (todas, por padrão) — célula, erro e a linha do ``assert`` que falhou — e os
+    segundos da execução. Usada também por ``tests/test_notebook_execution.py``.
+    """
+    n_cells = len(nb.cells) if n_cells is None else n_cells
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         allow_errors=True,
-        resources={"metadata": {"path": str(Path(path).parent)}},
+        resources={"metadata": {"path": str(cwd)}},
     )
     start = time.perf_counter()
     failures = []
@@ -116,28 +140,17 @@ def run_one(path: str, seed: int, threads: int, dump_dir: str | None, timeout: i
     except Exception as exc:  # o kernel morreu, estourou o tempo...
         failures.append({"cell": None, "error": f"{type(exc).__name__}: {exc}"[:500]})
     elapsed = time.perf_counter() - start
-    if dump_dir:
-        for output in nb.cells[-1].get("outputs", []):
-            if output.get("output_type") == "error":
-                failures.append({"cell": "dump", "error": f"{output['ename']}: {output['evalue']}"})
     for index, cell in enumerate(nb.cells[:n_cells]):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                line = _failing_line(cell.source, output)
                 failures.append(
                     {
                         "cell": index,
                         "error": f"{output['ename']}: {output['evalue']}"[:300],
-                        "line": line,
+                        "line": _failing_line(cell.source, output),
                     }
                 )
-    return {
-        "notebook": _display_path(path),
-        "seed": seed,
-        "threads": threads,
-        "seconds": elapsed,
-        "failures": failures,
-    }
+    return failures, elapsed
 
 
 def _display_path(path: str) -> str:
