@@ -30,6 +30,7 @@ import pytest
 from hostile import require_bwrap
 
 from rnncourse.grading.batch import GradingLimits, grade_folder, scan_warnings
+from rnncourse.grading.core import LISTS
 
 pytestmark = pytest.mark.stage(1)
 
@@ -428,3 +429,31 @@ def test_a_student_fixes_a_planted_mistake_and_sees_the_score_rise(tmp_path):
     summary = nb.cells[-1].outputs[0]["data"]["text/plain"]
     q1 = next(line for line in summary.splitlines() if line.startswith("q1"))
     assert "2 / 2" in q1 and "completa" in q1
+
+
+# as listas 1 e 2 têm os testes acima; aqui, toda lista registrada: a fonte (com as soluções)
+# corrigida em lote, na caixa de areia, leva a nota cheia. Prova que as respostas e os casos
+# de cada lista atravessam a fronteira de dados simples (wire) entre a submissão e o juiz.
+@pytest.mark.parametrize("list_id", sorted(set(LISTS) - {"lista_01", "lista_02"}))
+def test_each_list_solution_gets_full_marks_in_the_batch(list_id, tmp_path, timings):
+    require_bwrap()
+    folder = tmp_path / "turma"
+    folder.mkdir()
+    shutil.copy(_source(list_id), folder / "completa.ipynb")
+    start = time.perf_counter()
+    (result,) = grade_folder(
+        folder,
+        list_id,
+        tmp_path / "saida",
+        source=_source(list_id),
+        limits=GradingLimits(student_seconds=120, grading_seconds=240),
+    )
+    timings[f"correção em lote da solução da {list_id}"] = time.perf_counter() - start
+    assert result.status == "ok", result.reason
+    lost = {
+        q: (p, result.max_points[q]) for q, p in result.points.items() if p != result.max_points[q]
+    }
+    assert not lost, f"{list_id}: a solução perdeu pontos no lote: {lost}\n" + "\n".join(
+        result.feedback
+    )
+    assert sum(result.max_points.values()) == 10
