@@ -89,7 +89,7 @@ class CharRNNLM(nn.Module):
             **extra,
         )
         self.dropout = nn.Dropout(dropout)
-        # W_hy e b_y: do estado oculto às pontuações de cada símbolo
+        # W_hy e b_y: do estado oculto aos escores de cada símbolo
         self.output = nn.Linear(hidden_size, vocab_size)
 
     def extra_repr(self) -> str:
