@@ -94,6 +94,12 @@ _LAZY = {
     "length_penalty": "rnncourse.decoding",
     "sequence_log_prob": "rnncourse.decoding",
     "draw_encoder_decoder": "rnncourse.seq2seq_diagram",
+    # capítulo 9: recorrências lineares e a varredura paralela (minGRU)
+    "MinGRU": "rnncourse.scan",
+    "hillis_steele_edges": "rnncourse.scan",
+    "linear_recurrence_log": "rnncourse.scan",
+    "linear_recurrence_loop": "rnncourse.scan",
+    "linear_recurrence_scan": "rnncourse.scan",
 }
 
 __all__ = [

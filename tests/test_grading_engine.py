@@ -301,7 +301,7 @@ def test_lists_open_by_number_or_name():
     assert abrir_lista(1).list_id == "lista_01"
     assert abrir_lista("lista_02").list_id == "lista_02"
     with pytest.raises(ValueError, match="lista desconhecida"):
-        abrir_lista(9)
+        abrir_lista(99)
     with pytest.raises(KeyError, match="questão desconhecida"):
         abrir_lista(1).verificar("q9", print)
 

@@ -22,7 +22,7 @@ ou altera as entradas não ganha nada naquele caso.
 ``ExerciseList`` é o que o estudante usa no notebook (nomes em pt-BR)::
 
     lista = abrir_lista(2)
-    lista.verificar("q1", rnn_cell_forward)   # relatório da questão
+    lista.verificar("q1", leaky_rnn_cell_forward)  # relatório da questão
     lista.resumo()                            # tabela com todas as questões, reverificadas
 
 Os relatórios aparecem como HTML no Jupyter e no Colab e como texto em
@@ -82,6 +82,7 @@ LISTS: dict[str, str] = {
     "lista_06": "rnncourse.grading.lista_06",
     "lista_07": "rnncourse.grading.lista_07",
     "lista_08": "rnncourse.grading.lista_08",
+    "lista_09": "rnncourse.grading.lista_09",
 }
 
 
