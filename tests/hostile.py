@@ -155,10 +155,10 @@ builtins.isinstance = lambda obj, kind: True
 
 #: respostas erradas, mas com a forma certa, para o numpy "adulterado" aprovar
 _SHAPED_WRONG = {
-    "lista_01": "def one_hot(indices, vocab_size):\n"
-    "    return np.zeros(np.shape(indices) + (vocab_size,))\n",
-    "lista_02": "def rnn_cell_forward(x, h_prev, params):\n"
-    "    return np.zeros_like(h_prev), None\n",
+    "lista_01": "def bag_of_symbols(indices, vocab_size):\n"
+    "    return np.zeros(np.shape(indices)[:-1] + (vocab_size,))\n",
+    "lista_02": "def leaky_rnn_cell_forward(x, h_prev, params, alpha):\n"
+    "    return np.zeros_like(h_prev)\n",
 }
 
 _FORGE_CHANNEL = """
@@ -323,23 +323,24 @@ for host in ("127.0.0.1", "localhost", "10.0.2.2", "8.8.8.8"):
 """
 
 _MUTATE_COUNTS = """
-def smoothed_distribution(counts, context, itos, k):
-    counts.clear()  # com as contagens apagadas, a uniforme seria a resposta "certa"
-    return np.full(len(itos), 1.0 / len(itos))
+def discounted_distribution(counts, context, itos, d, p_lower):
+    counts.clear()  # com as contagens apagadas, p_lower seria a resposta "certa"
+    return np.array(p_lower, dtype=float)
 """
 
 _MUTATE_PROB = """
-def perplexity(prob, words, n):
+def sentence_perplexity(prob, sentences, n):
     # se o juiz usasse o mesmo objeto, P = 1/2 em tudo daria perplexidade 2
-    prob.table = lambda context, ch: 0.5
+    import math
+    prob.table = lambda context, word: 0.5
     prob.n = n
-    return 2.0
+    return math.log(2.0), 2.0
 """
 
 _MUTATE_WINDOWS = """
-def context_windows(indices, n_context):
-    indices.clear()
-    return np.zeros((1, n_context), dtype=np.int64), np.zeros(1, dtype=np.int64)
+def centered_windows(indices, w):
+    indices.clear()  # com a palavra apagada, a resposta "certa" seria vazia
+    return np.zeros((0, 2 * w), dtype=np.int64), np.zeros(0, dtype=np.int64)
 """
 
 _EXIT_IN_CELL = "import os\nos._exit(3)"
@@ -404,15 +405,15 @@ finally:
 
 
 _MUTATE_SPELLER = """
-def sample_word(next_probs, itos, rng, max_len):
-    # o modelo que soletra era o mesmo objeto para a resposta e para o juiz antigo
-    next_probs.word = ""
-    next_probs.cycle = False
+def sample_word_min_len(next_probs, itos, rng, min_len, max_len):
+    # se o juiz usasse o mesmo objeto, um modelo que sempre termina daria a palavra vazia
+    import numpy as np
+    next_probs.table = np.eye(len(itos))[[0] * len(itos)]
     return ""
 """
 
 _MUTATE_DATA = """
-def train_char_rnn(model, X, Y, n_steps, lr):
+def train_char_rnn(model, X, Y, n_steps, lr, burn_in):
     X.zero_()  # com entrada e alvo zerados, o modelo "aprenderia" a tarefa trivial
     Y.zero_()
     return [0.0] * n_steps
@@ -484,20 +485,34 @@ def _attacks(list_id: str) -> list[tuple[str, dict[str, str], list[str], float, 
         return common + [
             (
                 "ataque_muta_contagens.ipynb",
-                {"smoothed_distribution": _MUTATE_COUNTS},
+                {"discounted_distribution": _MUTATE_COUNTS},
                 [],
                 0,
                 "ok",
                 "",
             ),
-            ("ataque_muta_modelo.ipynb", {"perplexity": _MUTATE_PROB}, [], 0.0, "ok", ""),
-            ("ataque_muta_lista.ipynb", {"context_windows": _MUTATE_WINDOWS}, [], 0.0, "ok", ""),
+            (
+                "ataque_muta_modelo.ipynb",
+                {"sentence_perplexity": _MUTATE_PROB},
+                [],
+                0.0,
+                "ok",
+                "",
+            ),
+            ("ataque_muta_lista.ipynb", {"centered_windows": _MUTATE_WINDOWS}, [], 0.0, "ok", ""),
         ]
     if list_id == "lista_02":
-        # devolver "" acerta, honestamente, o caso da palavra vazia: é o que o ataque "resolve"
-        empty = _score(list_id, "q4", lambda next_probs, itos, rng, max_len: "")
+        # devolver "" não acerta nenhum caso (o modelo nunca termina a palavra no 1º passo)
+        empty = _score(list_id, "q4", lambda next_probs, itos, rng, min_len, max_len: "")
         return common + [
-            ("ataque_muta_modelo.ipynb", {"sample_word": _MUTATE_SPELLER}, [], empty, "ok", ""),
+            (
+                "ataque_muta_modelo.ipynb",
+                {"sample_word_min_len": _MUTATE_SPELLER},
+                [],
+                empty,
+                "ok",
+                "",
+            ),
             ("ataque_muta_dados.ipynb", {"train_char_rnn": _MUTATE_DATA}, [], 0.0, "ok", ""),
         ]
     return common
@@ -531,17 +546,17 @@ def partial_answers(list_id: str) -> dict[str, str]:
     """Uma entrega honesta e incompleta: a primeira questão certa e um erro comum plantado."""
     if list_id == "lista_01":
         return {
-            "one_hot": solution(list_id, "one_hot"),
-            "count_ngrams": solution(list_id, "count_ngrams").replace(
-                'padded = "." * (n - 1) + word + "."', 'padded = "." * (n - 1) + word'
+            "bag_of_symbols": solution(list_id, "bag_of_symbols"),
+            "count_word_ngrams": solution(list_id, "count_word_ngrams").replace(
+                '+ sentence.split() + ["</s>"]', "+ sentence.split()"
             ),
         }
     return {
-        "rnn_cell_forward": solution(list_id, "rnn_cell_forward"),
-        "temperature_softmax": solution(list_id, "temperature_softmax").replace(
+        "leaky_rnn_cell_forward": solution(list_id, "leaky_rnn_cell_forward"),
+        "top_k_softmax": solution(list_id, "top_k_softmax").replace(
             "z = logits / temperature", "z = logits * temperature"
         ),
-        "sample_word": solution(list_id, "sample_word"),
+        "sample_word_min_len": solution(list_id, "sample_word_min_len"),
     }
 
 

@@ -84,29 +84,30 @@ def graded_02(tmp_path_factory, timings):
     folder.mkdir()
     shutil.copy(_source("lista_02"), folder / "completa.ipynb")
     shutil.copy(EXERCISES / "lista_02.ipynb", folder / "vazia.ipynb")
-    planted = _solution("lista_02", "temperature_softmax").replace(
+    planted = _solution("lista_02", "top_k_softmax").replace(
         "z = logits / temperature", "z = logits * temperature"
     )
     nbformat.write(
         _student_with(
             "lista_02",
             {
-                "rnn_cell_forward": _solution("lista_02", "rnn_cell_forward"),
-                "temperature_softmax": planted,
+                "leaky_rnn_cell_forward": _solution("lista_02", "leaky_rnn_cell_forward"),
+                "top_k_softmax": planted,
             },
         ),
         folder / "parcial.ipynb",
     )
     (folder / "json_invalido.ipynb").write_text('{"cells": [', encoding="utf-8")
-    broken = _solution("lista_02", "rnn_cell_forward").replace(
-        "def rnn_cell_forward(x, h_prev, params):", "def rnn_cell_forward(x, h_prev, params)"
+    broken = _solution("lista_02", "leaky_rnn_cell_forward").replace(
+        "def leaky_rnn_cell_forward(x, h_prev, params, alpha):",
+        "def leaky_rnn_cell_forward(x, h_prev, params, alpha)",
     )
     nbformat.write(
         _student_with(
             "lista_02",
             {
-                "rnn_cell_forward": broken,
-                "temperature_softmax": _solution("lista_02", "temperature_softmax"),
+                "leaky_rnn_cell_forward": broken,
+                "top_k_softmax": _solution("lista_02", "top_k_softmax"),
             },
         ),
         folder / "sintaxe.ipynb",
@@ -117,10 +118,10 @@ def graded_02(tmp_path_factory, timings):
     )
     # uma resposta certa que importa o torch dentro da função, num notebook sem a célula de
     # configuração (que já importaria o torch): o aquecimento o importa antes do relógio
-    cold = _solution("lista_02", "rnn_cell_forward").replace(
+    cold = _solution("lista_02", "leaky_rnn_cell_forward").replace(
         '    """', '    import torch  # noqa: F401\n    """', 1
     )
-    nb = _student_with("lista_02", {"rnn_cell_forward": cold})
+    nb = _student_with("lista_02", {"leaky_rnn_cell_forward": cold})
     nb.cells = [c for c in nb.cells if "setup" not in c.metadata.get("tags", [])]
     nbformat.write(nb, folder / "torch_dentro.ipynb")
     before = _fingerprint(folder)
@@ -232,7 +233,7 @@ def test_each_student_gets_feedback_in_portuguese(graded_02):
     assert "Você multiplicou os logits pela temperatura" in partial  # o erro plantado
     assert "[instrutor]" in partial  # os testes do instrutor também rodaram
     syntax = (out / "devolutivas" / "sintaxe.txt").read_text(encoding="utf-8")
-    assert "SyntaxError" in syntax and "não encontrei a função rnn_cell_forward" in syntax
+    assert "SyntaxError" in syntax and "não encontrei a função leaky_rnn_cell_forward" in syntax
 
 
 def test_gradescope_results_follow_the_format(graded_02):
@@ -376,7 +377,8 @@ def test_cli_refuses_an_output_folder_inside_the_submissions(tmp_path):
 def test_cli_lists_the_lists():
     proc = _run_cli("listas")
     assert proc.returncode == 0
-    assert "lista_01" in proc.stdout and "rnn_cell_forward(x, h_prev, params)" in proc.stdout
+    assert "lista_01" in proc.stdout
+    assert "leaky_rnn_cell_forward(x, h_prev, params, alpha)" in proc.stdout
 
 
 def test_warnings_flag_reference_implementations_and_tampering():
@@ -411,11 +413,11 @@ def test_a_student_fixes_a_planted_mistake_and_sees_the_score_rise(tmp_path):
     """O percurso do estudante num kernel de verdade: erro plantado, dica, correção, nota maior."""
     from nbclient import NotebookClient
 
-    right = _solution("lista_02", "rnn_cell_forward")
+    right = _solution("lista_02", "leaky_rnn_cell_forward")
     planted = right.replace('params["weight_hh"].T', 'params["weight_hh"]')
     assert planted != right
-    nb = _student_with("lista_02", {"rnn_cell_forward": planted})
-    check = 'lista.verificar("q1", rnn_cell_forward)'
+    nb = _student_with("lista_02", {"leaky_rnn_cell_forward": planted})
+    check = 'lista.verificar("q1", leaky_rnn_cell_forward)'
     nb.cells += [nbformat.v4.new_code_cell(s) for s in (right, check, "lista.resumo()")]
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}

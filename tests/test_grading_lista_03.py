@@ -1,5 +1,7 @@
-"""Lista 3 (BPTT): a solução da fonte ganha tudo, o esboço ganha zero e os erros típicos
-(pelo menos dois por questão) são recusados com a dica pensada para eles.
+"""Lista 3 (BPTT da RNN com ReLU): a solução da fonte ganha tudo, o esboço ganha zero, os
+erros típicos (pelo menos dois por questão) são recusados com a dica pensada para eles, as
+referências do banco (a RNN com ReLU) conferem com o autograd do PyTorch e as funções do
+capítulo 3 e do pacote (a BPTT com tanh, o erro relativo do tensor inteiro) não ganham pontos.
 
 As soluções vêm da fonte (``exercises/sources/lista_03_fonte.ipynb``), executada num
 dicionário como nos testes das listas 1 e 2; os erros típicos são variações pequenas delas.
@@ -11,9 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from test_grading_lists import _check, _namespace
 
+import rnncourse
 from rnncourse.grading import abrir_lista
+from rnncourse.grading import lista_03 as bank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,21 +42,72 @@ def test_solutions_get_full_marks_including_instructor_tests(solutions):
     assert lista.resumo().total == lista.max_total == 10
 
 
+def test_relu_references_match_torch_autograd():
+    """O passo e a BPTT de referência da RNN com ReLU são os do nn.RNN(nonlinearity="relu")."""
+    B, T, D, H = 3, 6, 4, 5
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(D, H, nonlinearity="relu", batch_first=True).double()
+    params = {k[:-3]: v.detach().numpy().copy() for k, v in rnn.named_parameters()}
+    X = torch.randn(B, T, D, dtype=torch.float64, requires_grad=True)
+    h0 = torch.rand(1, B, H, dtype=torch.float64, requires_grad=True)
+    G = torch.randn(B, T, H, dtype=torch.float64)
+    states, _ = rnn(X, h0)
+    (states * G).sum().backward()
+    H_ref, caches = bank._ref_forward(X.detach().numpy(), h0[0].detach().numpy(), params)
+    np.testing.assert_allclose(H_ref, states.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert 0.1 < float((H_ref == 0).mean()) < 0.9  # a ReLU desliga parte das unidades
+    dX, dh0, grads = bank._ref_backward(G.numpy(), caches)
+    np.testing.assert_allclose(dX, X.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dh0, h0.grad[0].numpy(), rtol=1e-10, atol=1e-12)
+    for name, param in rnn.named_parameters():
+        np.testing.assert_allclose(grads[name[:-3]], param.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("qid", "fn"),
+    [
+        ("q2", rnncourse.rnn_cell_backward),
+        ("q3", rnncourse.rnn_backward),
+    ],
+    ids=["passo-tanh", "bptt-tanh"],
+)
+def test_the_tanh_backward_of_chapter_and_package_earns_nothing(lista, qid, fn):
+    report = _check(lista, qid, fn, "tanh")
+    assert report.points == 0, report.as_text()
+
+
+def test_the_elementwise_check_of_the_chapter_earns_nothing(lista):
+    """O gradiente numérico elemento a elemento (pacote) com o erro por elemento do capítulo."""
+
+    def chapter_style(f, x, grad, directions, eps):
+        work = x.copy()
+        num = rnncourse.numerical_gradient(lambda: f(work), work, eps)  # 2n avaliações de f
+        return num, float(np.max(np.abs(grad - num) / np.maximum(abs(grad), abs(num))))
+
+    report = _check(lista, "q4", chapter_style, "direção")
+    assert report.points == 0, report.as_text()
+
+
 # ---------------------------------------------------------------------- q1
-def _softmax_ce(*, mean=False, minus_y=True, sign=1.0, stable=True):
+def _softmax_ce(*, mean=False, minus_y=True, sign=1.0, stable=True, zero_ignored=True):
     def softmax_cross_entropy(logits, targets):
-        rows = np.arange(len(targets))
+        rows = np.flatnonzero(targets != -100)
+        t = targets[rows]
         z = logits - logits.max(axis=1, keepdims=True)
         p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
         if stable:
-            loss = -(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[rows, targets].sum()
+            loss = -(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[rows, t].sum()
         else:
             with np.errstate(divide="ignore"):
-                loss = -np.log(p[rows, targets]).sum()
+                loss = -np.log(p[rows, t]).sum()
         y = np.zeros_like(p)
-        y[rows, targets] = 1.0
+        y[rows, t] = 1.0
         d = sign * (p - y) if minus_y else p
-        n = len(targets) if mean else 1
+        if zero_ignored:
+            keep = np.zeros((len(targets), 1))
+            keep[rows] = 1.0
+            d = d * keep
+        n = max(len(rows), 1) if mean else 1
         return float(loss) / n, d / n
 
     return softmax_cross_entropy
@@ -62,16 +118,29 @@ def test_q1_softmax_cross_entropy_wrong_answers(lista):
     _check(lista, "q1", _softmax_ce(minus_y=False), "Faltou subtrair o one-hot")
     _check(lista, "q1", _softmax_ce(sign=-1.0), "O sinal está trocado")
     report = _check(lista, "q1", _softmax_ce(stable=False), "escala logarítmica")
-    assert [r.passed for r in report.results] == [True, True, True, False]
+    assert [r.passed for r in report.results] == [True, True, True, False, True]
+    report = _check(lista, "q1", _softmax_ce(zero_ignored=False), "gradiente delas é ZERO")
+    assert report.results[0].passed and not report.results[1].passed
+
+    def ignore_as_index(logits, targets):  # o −100 usado como índice de coluna
+        z = logits - logits.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        rows = np.arange(len(targets))
+        d = np.exp(logp)
+        d[rows, targets] -= 1.0
+        return float(-logp[rows, targets].sum()), d
+
+    report = _check(lista, "q1", ignore_as_index, "exceção")
+    assert report.results[0].passed and report.points < 1
 
 
 # ---------------------------------------------------------------------- q2
 def _cell_backward(
-    *, deriv=True, hh_input="h_prev", transpose_dh_prev=False, bias="sum", dx_t=False
+    *, deriv="relu", hh_input="h_prev", transpose_dh_prev=False, bias="sum", dx_t=False
 ):
     def rnn_cell_backward(dh, cache):
         x, h_prev, h, p = cache
-        da = dh * (1.0 - h**2) if deriv else dh
+        da = {"relu": dh * (h > 0), "none": dh, "ge": dh * (h >= 0), "tanh": dh * (1 - h**2)}[deriv]
         src = h if hh_input == "h" else h_prev
         db = da.mean(axis=0) if bias == "mean" else da.sum(axis=0)
         grads = {"weight_ih": da.T @ x, "weight_hh": da.T @ src, "bias_ih": db, "bias_hh": db}
@@ -88,15 +157,19 @@ def _failed(report) -> list[str]:
 
 def test_q2_cell_backward_wrong_answers_point_at_the_wrong_gradient(lista):
     report = _check(lista, "q2", _cell_backward(hh_input="h"), "no lugar de h_prev")
-    # só o caso que isola dW_hh (e o que confere tudo) falha; com a tanh saturada tudo é zero
+    # só o caso que isola dW_hh (e o que confere tudo) falha; com as unidades desligadas, zero
     assert _failed(report) == [
         "só dW_hh (grads['weight_hh'])",
         "tudo junto, com outras dimensões (B = 2, D = 6, H = 3)",
     ]
     report = _check(lista, "q2", _cell_backward(transpose_dh_prev=True), "sem transpor")
     assert [r.passed for r in report.results[:5]] == [True, True, True, True, False]
-    report = _check(lista, "q2", _cell_backward(deriv=False), "Faltou a derivada da tanh")
+    report = _check(lista, "q2", _cell_backward(deriv="none"), "Faltou a derivada da ReLU")
     assert report.points == 0  # todos os gradientes partem de da: todos erram
+    report = _check(lista, "q2", _cell_backward(deriv="ge"), "a máscara precisa ser h > 0")
+    assert report.points == 0
+    report = _check(lista, "q2", _cell_backward(deriv="tanh"), "1 − h² é a derivada da tanh")
+    assert report.points == 0
     _check(lista, "q2", _cell_backward(bias="mean"), "SOMA de da sobre o lote")
     _check(lista, "q2", _cell_backward(dx_t=True), "dx tem a forma de x")
     report = _check(lista, "q2", lambda dh, cache: _cell_backward()(dh, cache)[:2], "(dx, dh_prev")
@@ -124,53 +197,78 @@ def _bptt(cell, *, carry=True, accumulate="sum", forward=False, axis=1):
 
 
 def test_q3_rnn_backward_wrong_answers(lista, solutions):
-    cell = solutions["rnn_cell_backward"]
+    cell = solutions["relu_rnn_cell_backward"]
     report = _check(lista, "q3", _bptt(cell, carry=False), "não foi somado")
     assert report.results[0].passed and not report.results[1].passed  # T = 1 passa; só o fim não
     _check(lista, "q3", _bptt(cell, accumulate="overwrite"), "foram sobrescritos")
     _check(lista, "q3", _bptt(cell, accumulate="mean"), "dividiu os gradientes dos pesos por T")
     _check(lista, "q3", _bptt(cell, forward=True), "de trás para a frente")
     _check(lista, "q3", _bptt(cell, axis=0), "dX tem a forma de X")
+    report = _check(lista, "q3", _bptt(rnncourse.rnn_cell_backward), "RNN com tanh")
+    assert report.points == 0
 
 
 # ---------------------------------------------------------------------- q4
-def _gradient_check(*, forward=False, two=True, fixed_eps=None, denominator="both", restore=True):
-    def gradient_check(f, x, grad, eps=1e-6):
+def _directional(*, kind="central", fixed_eps=None, error="max", unit=False, full=False):
+    def directional_check(f, x, grad, directions, eps=1e-6):
         eps = fixed_eps or eps
-        num = np.zeros_like(x)
-        base = f(x.copy())
-        for idx in np.ndindex(x.shape):
-            if not restore:  # perturba x no lugar e não o devolve ao que era
-                x[idx] += eps
-                num[idx] = (f(x) - base) / eps
-                continue
-            xp, xm = x.copy(), x.copy()
-            xp[idx] += eps
-            xm[idx] -= eps
-            if forward:
-                num[idx] = (f(xp) - base) / eps
+        num = []
+        base = f(x) if kind == "forward" else None
+        for v in directions:
+            if unit:
+                v = v / max(np.linalg.norm(v), 1e-300)
+            if kind == "forward":
+                num.append((f(x + eps * v) - base) / eps)
             else:
-                num[idx] = (f(xp) - f(xm)) / ((2 if two else 1) * eps)
-        diff = np.linalg.norm(grad - num)
+                two = 1 if kind == "no_two" else 2
+                num.append((f(x + eps * v) - f(x - eps * v)) / (two * eps))
+        num = np.array(num)
+        if full:  # o gradiente numérico inteiro, elemento a elemento, e depois ⟨g̃, v⟩
+            g_num = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                xp, xm = x.copy(), x.copy()
+                xp[idx] += eps
+                xm[idx] -= eps
+                g_num[idx] = (f(xp) - f(xm)) / (2 * eps)
+            num = np.array([np.sum(g_num * v) for v in directions])
+        a = np.array([np.sum(grad * v) for v in directions])
+        diff, den = np.abs(a - num), np.abs(a) + np.abs(num)
         with np.errstate(invalid="ignore", divide="ignore"):
-            if denominator == "numeric":
-                return num, float(diff / np.linalg.norm(num))
-            total = np.linalg.norm(grad) + np.linalg.norm(num)
-            return num, float(diff / total) if total > 0 else 0.0
+            if error == "norm":
+                total = np.linalg.norm(a) + np.linalg.norm(num)
+                return num, float(np.linalg.norm(a - num) / total) if total > 0 else 0.0
+            if error == "nan":
+                return num, float(np.max(diff / den))
+            if error == "max_den":
+                big = np.maximum(np.abs(a), np.abs(num))
+                return num, float(np.max(np.where(big > 0, diff / big, 0.0)))
+            if error == "mean":
+                return num, float(np.mean(np.where(den > 0, diff / den, 0.0)))
+            return num, float(np.max(np.where(den > 0, diff / den, 0.0)))
 
-    return gradient_check
+    return directional_check
 
 
-def test_q4_gradient_check_wrong_answers(lista):
-    report = _check(lista, "q4", _gradient_check(forward=True), "diferença para a frente")
+def test_q4_directional_check_wrong_answers(lista):
+    report = _check(lista, "q4", _directional(kind="forward"), "diferença para a frente")
     assert not report.results[1].passed  # o caso com eps = 10⁻³ denuncia o erro de ordem ε
-    _check(lista, "q4", _gradient_check(two=False), "Faltou o 2 do denominador")
-    report = _check(lista, "q4", _gradient_check(fixed_eps=1e-6), "Use o eps recebido")
-    assert [r.passed for r in report.results] == [True, False, True, True, True]
-    report = _check(lista, "q4", _gradient_check(denominator="numeric"), "soma das DUAS normas")
-    assert "não divida por zero" in report.as_text()  # f constante: 0/0
-    report = _check(lista, "q4", _gradient_check(restore=False), "alterou a entrada x")
-    assert report.points == 0
+    _check(lista, "q4", _directional(kind="no_two"), "Faltou o 2 do denominador")
+    report = _check(lista, "q4", _directional(fixed_eps=1e-6), "Use o eps recebido")
+    assert [r.passed for r in report.results] == [True, False, True, True, True, True]
+    _check(lista, "q4", _directional(unit=True), "Não normalize as direções")
+    _check(lista, "q4", _directional(error="norm"), "só para o vetor das K derivadas")
+    _check(lista, "q4", _directional(error="max_den"), "não o maior dos dois")
+    _check(lista, "q4", _directional(error="mean"), "tirou a média")
+    report = _check(lista, "q4", _directional(error="nan"), "não divida por zero")
+    assert [r.passed for r in report.results].count(False) == 1  # só o caso da direção nula
+    report = _check(lista, "q4", _directional(full=True), "mais de 5 vezes")
+    assert not report.results[3].passed  # x de forma (6, 8): 96 avaliações em vez de 4
+
+    def analytic(f, x, grad, directions, eps):
+        a = np.array([np.sum(grad * v) for v in directions])
+        return a, 0.0
+
+    _check(lista, "q4", analytic, "derivada ANALÍTICA")
 
 
 # ---------------------------------------------------------------------- q5
@@ -189,7 +287,7 @@ def _truncated(cell, cut):
 
 
 def test_q5_truncated_bptt_wrong_answers(lista, solutions):
-    cell = solutions["rnn_cell_backward"]
+    cell = solutions["relu_rnn_cell_backward"]
     report = _check(
         lista, "q5", _truncated(cell, lambda t, k, T: False), "atravessou as fronteiras"
     )
@@ -211,6 +309,9 @@ def test_q5_truncated_bptt_wrong_answers(lista, solutions):
         return dX, grads
 
     _check(lista, "q5", windowed, "TBPTT(1, k)")
+    tanh = _truncated(rnncourse.rnn_cell_backward, lambda t, k, T: t % k == 0)
+    report = _check(lista, "q5", tanh, "RNN com tanh")
+    assert report.points == 0
 
 
 def test_batch_warnings_flag_the_references_of_lists_3_to_5():

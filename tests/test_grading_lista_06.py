@@ -1,6 +1,6 @@
-"""Lista 6 (redes bidirecionais): a solução da fonte ganha tudo, o esboço ganha zero, os erros
-típicos são recusados com a dica pensada para eles e as funções públicas do pacote não
-respondem a nenhuma questão.
+"""Lista 6 (redes bidirecionais): a solução da fonte ganha tudo, o esboço ganha zero e os erros
+típicos são recusados com a dica pensada para eles. Que nenhuma função pública do pacote ou dos
+capítulos responda a uma questão é conferido em ``test_grading_no_giveaways.py``.
 
 As referências do banco (em numpy) são conferidas aqui contra o PyTorch: a GRU bidirecional
 com ``pack_padded_sequence``, o ``pack_sequence`` e a entropia cruzada com ``ignore_index``.
@@ -10,7 +10,6 @@ típicos dela são pesos prontos, sem treino.
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +20,8 @@ from test_grading_lists import _check, _namespace
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence
 
-import rnncourse
-import rnncourse.accents
-import rnncourse.birnn_numpy
-import rnncourse.hyphenation
 from rnncourse.accents import ALPHABET, MARKS, accent_data, encode_word
 from rnncourse.grading import abrir_lista
-from rnncourse.grading.core import grade_question
 from rnncourse.grading.lista_06 import (
     ACCENTED_BOUND,
     OVERALL_BOUND,
@@ -291,23 +285,3 @@ def test_q5_accepts_tensors_and_the_judge_model_has_the_stated_shapes():
     assert sum(p.numel() for p in model.parameters()) == sum(v.size for v in weights.values())
     overall, accented = _accent_scores(weights, "validação")
     assert 0 <= overall < OVERALL_BOUND and 0 <= accented < ACCENTED_BOUND
-
-
-# ---------------------------------------------------------------- o pacote não responde
-def _public_functions():
-    modules = [rnncourse, rnncourse.accents, rnncourse.birnn_numpy, rnncourse.hyphenation]
-    names = set()
-    for module in modules:
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if inspect.isfunction(obj) and name not in {"fit", "sample"}:
-                names.add((module.__name__, name))
-    return sorted(names)
-
-
-def test_public_package_functions_do_not_answer_any_question(lista):
-    for qid, question in lista.questions.items():
-        for module_name, name in _public_functions():
-            fn = getattr(__import__(module_name, fromlist=[name]), name)
-            report = grade_question(question, fn)
-            assert report.points == 0, f"{module_name}.{name} ganhou pontos em {qid}"

@@ -18,9 +18,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import rnncourse
 from rnncourse.grading import abrir_lista
 from rnncourse.grading.core import LISTS, grade_question
-from rnncourse.grading.lista_02 import VAL_LOSS_BOUND
+from rnncourse.grading.lista_02 import BURN_IN, VAL_LOSS_BOUND
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,196 +80,294 @@ def _check(lista, qid, fn, hint: str, *, cases=None):
 
 
 # ------------------------------------------------------------------ lista 1
-def test_list1_q1_one_hot_wrong_answers():
-    lista = abrir_lista(1)
-    _check(lista, "q1", lambda idx, V: np.eye(V)[np.asarray(idx) - 1], "uma coluna antes")
-    _check(lista, "q1", lambda idx, V: np.eye(V, dtype=int)[idx], "Use float64")
-
-    def only_1d(idx, V):
-        out = np.zeros((len(idx), V))
-        out[np.arange(len(idx)), idx] = 1.0
-        return out
-
-    report = _check(lista, "q1", only_1d, "Funcione para qualquer forma de indices")
-    assert report.results[0].passed  # a sequência 1D passa; o lote não
-
-
-def test_list1_q2_context_windows_wrong_answers():
+def test_list1_q1_bag_of_symbols_wrong_answers():
     lista = abrir_lista(1)
 
-    def missing_end(indices, n):
-        padded = [0] * n + list(indices)
-        X = np.array([padded[i : i + n] for i in range(len(indices))], dtype=np.int64)
-        return X.reshape(len(indices), n), np.array(indices, dtype=np.int64)
+    def eye_sum(idx, V):  # o -1 do preenchimento vira a última coluna
+        return np.eye(V)[np.asarray(idx)].sum(axis=-2)
 
-    def window_includes_target(indices, n):
-        padded = [0] * n + list(indices) + [0]
-        X = np.array([padded[i + 1 : i + 1 + n] for i in range(len(indices) + 1)])
-        return X.astype(np.int64), np.array([*indices, 0], dtype=np.int64)
+    report = _check(lista, "q1", eye_sum, "O preenchimento (-1) foi contado na última coluna")
+    assert report.results[0].passed  # sem preenchimento, a soma dos one-hot está certa
+    _check(lista, "q1", lambda idx, V: np.eye(V)[np.asarray(idx)], "Você devolveu o one-hot")
+    _check(
+        lista,
+        "q1",
+        lambda idx, V: (np.asarray(idx)[..., None] == np.arange(V)).sum(axis=-2),
+        "Use float64",
+    )
 
-    def no_padding(indices, n):
-        seq = list(indices) + [0]
-        X = np.array([seq[i - n : i] for i in range(n, len(seq))], dtype=np.int64)
-        return X.reshape(-1, n), np.array(seq[n:], dtype=np.int64)
+    def frequencies(idx, V):
+        idx = np.asarray(idx)
+        counts = (idx[..., None] == np.arange(V)).sum(axis=-2).astype(float)
+        return counts / np.maximum((idx >= 0).sum(axis=-1, keepdims=True), 1)
 
-    _check(lista, "q2", missing_end, "Falta uma linha")
-    _check(lista, "q2", window_includes_target, "inclui o próprio alvo")
-    _check(lista, "q2", no_padding, "Faltam as primeiras linhas")
+    _check(lista, "q1", frequencies, "frequências")
+
+    def presence(idx, V):
+        return (np.asarray(idx)[..., None] == np.arange(V)).any(axis=-2).astype(float)
+
+    _check(lista, "q1", presence, "só a presença")
 
 
-def test_list1_q3_count_ngrams_wrong_answers():
+def test_list1_q2_centered_windows_wrong_answers():
     lista = abrir_lista(1)
 
-    def counter(pad_left, pad_right, one=1):
-        def count(words, n):
+    def windows(*, right_start=1, left=True, right=True, center=False, end=False):
+        def centered_windows(indices, w):
+            L = len(indices)
+            padded = [0] * w + list(indices) + [0] * (w + 2)
+            rows = []
+            for i in range(L + (1 if end else 0)):
+                row = padded[i : i + w] if left else []
+                row = row + ([padded[i + w]] if center else [])
+                if right:
+                    row = row + padded[i + w + right_start : i + 2 * w + right_start]
+                rows.append(row)
+            X = np.array(rows, dtype=np.int64).reshape(len(rows), -1)
+            return X, np.array(list(indices) + ([0] if end else []), dtype=np.int64)
+
+        return centered_windows
+
+    report = _check(lista, "q2", windows(right=False), "só o contexto da esquerda")
+    assert report.points == 0  # a janela do capítulo (causal) não ganha nada
+    _check(lista, "q2", windows(center=True), "inclui a própria letra do centro")
+    _check(lista, "q2", windows(right_start=0), "começou na própria letra")
+    _check(lista, "q2", windows(right_start=2), "pulou um símbolo")
+    _check(lista, "q2", windows(end=True), "não há a previsão do fim")
+
+
+def test_list1_q3_count_word_ngrams_wrong_answers():
+    lista = abrir_lista(1)
+
+    def counter(*, width=lambda n: n - 1, end=True, one=1, as_str=False):
+        def count(sentences, n):
             counts = {}
-            for w in words:
-                p = "." * pad_left(n) + w + "." * pad_right
-                k = pad_left(n) + 1
-                for i in range(k - 1, len(p)):
-                    key = (p[i - k + 1 : i], p[i])
+            for s in sentences:
+                w = width(n)  # quantas palavras o contexto tem
+                padded = ["<s>"] * w + s.split() + (["</s>"] if end else [])
+                for i in range(w, len(padded)):
+                    ctx = tuple(padded[i - w : i])
+                    key = (" ".join(ctx) if as_str else ctx, padded[i])
                     counts[key] = counts.get(key, 0) + one
             return counts
 
         return count
 
-    _check(lista, "q3", counter(lambda n: n - 1, 0), "Faltam os pares que terminam a palavra")
-    _check(lista, "q3", counter(lambda n: n, 1), "o contexto tem n − 1")
-    _check(lista, "q3", counter(lambda n: n - 1, 1, one=1.0), "Contagens são inteiros")
+    _check(lista, "q3", counter(end=False), "Faltam os pares que terminam a frase")
+    _check(lista, "q3", counter(width=lambda n: n), "o contexto tem n − 1")
+    _check(lista, "q3", counter(one=1.0), "Contagens são inteiros")
+    _check(lista, "q3", counter(as_str=True), "é uma TUPLA de n − 1 palavras")
+
+    def with_start_predicted(sentences, n):  # '<s>' também como palavra prevista
+        counts = counter()(sentences, n)
+        for _ in sentences:
+            key = (("<s>",) * (n - 1), "<s>") if n > 1 else ((), "<s>")
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    _check(lista, "q3", with_start_predicted, "'<s>' só aparece no contexto")
+
+    def characters(sentences, n):  # a contagem do capítulo, de caracteres, em pares
+        counts = {}
+        for s in sentences:
+            padded = "." * (n - 1) + s + "."
+            for i in range(n - 1, len(padded)):
+                key = (padded[i - n + 1 : i], padded[i])
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    report = _check(lista, "q3", characters, "Você contou caracteres")
+    assert report.points == 0
 
 
-def test_list1_q4_smoothed_distribution_wrong_answers():
+def test_list1_q4_discounted_distribution_wrong_answers():
     lista = abrir_lista(1)
 
-    def seen(counts, context, itos):
-        return np.array([counts.get((context, ch), 0) for ch in itos], dtype=float)
+    def make(*, backoff=True, types="distinct", clip=True, lower="arg", unseen="lower"):
+        def discounted_distribution(counts, context, itos, d, p_lower):
+            c = np.array([counts.get((context, ch), 0) for ch in itos], dtype=float)
+            N = c.sum()
+            if N == 0 and unseen == "lower":
+                return np.array(p_lower, dtype=float)
+            kept = np.maximum(c - d, 0.0) if clip else c - d
+            n1 = {"distinct": np.count_nonzero(c), "vocab": len(itos)}[types]
+            low = np.asarray(p_lower) if lower == "arg" else np.full(len(itos), 1 / len(itos))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return kept / N + (d * n1 / N * low if backoff else 0.0)
 
-    def k_once(counts, context, itos, k):
-        c = seen(counts, context, itos)
-        return (c + k) / (c.sum() + k)
+        return discounted_distribution
 
-    def all_contexts(counts, context, itos, k):
-        c = seen(counts, context, itos)
-        return (c + k) / (sum(counts.values()) + k * len(itos))
-
-    def no_smoothing(counts, context, itos, k):
-        c = seen(counts, context, itos)
-        with np.errstate(invalid="ignore"):
-            return c / c.sum()
-
-    _check(lista, "q4", k_once, "O k entra uma vez para cada símbolo")
-    _check(lista, "q4", all_contexts, "só deste contexto")
-    report = _check(lista, "q4", no_smoothing, "Faltou a suavização")
-    assert "Faltou o k·|V|?" in report.as_text()  # o contexto nunca visto dá 0/0
+    _check(lista, "q4", make(backoff=False), "Faltou devolver a massa descontada")
+    _check(lista, "q4", make(types="vocab"), "não |V|")
+    _check(lista, "q4", make(clip=False), "max(N(contexto, c) − d, 0)")
+    _check(lista, "q4", make(lower="uniform"), "não para a distribuição uniforme")
+    report = _check(lista, "q4", make(unseen="nan"), "a resposta é a própria p_lower")
+    assert not report.results[1].passed and report.results[0].passed
 
 
-def test_list1_q5_perplexity_wrong_answers():
+def test_list1_q5_sentence_perplexity_wrong_answers():
     lista = abrir_lista(1)
 
-    def make(total, exp, per_word=False, end=True, log=math.log2):
-        def perplexity(prob, words, n):
-            bits, count = 0.0, 0
-            for w in words:
-                p = "." * (n - 1) + w + ("." if end else "")
-                for i in range(n - 1, len(p)):
-                    bits -= log(prob(p[i - n + 1 : i], p[i]))
+    def make(*, per_sentence=False, end=True, log=math.log, exp=math.exp, swap=False):
+        def sentence_perplexity(prob, sentences, n):
+            total, count = 0.0, 0
+            for s in sentences:
+                padded = ["<s>"] * (n - 1) + s.split() + (["</s>"] if end else [])
+                for i in range(n - 1, len(padded)):
+                    total -= log(prob(tuple(padded[i - n + 1 : i]), padded[i]))
                     count += 1
-            denominator = len(words) if per_word else count
-            return exp(total(bits / denominator))
+            H = total / (len(sentences) if per_sentence else count)
+            return (exp(H), H) if swap else (H, exp(H))
 
-        return perplexity
+        return sentence_perplexity
 
-    ident = lambda h: h  # noqa: E731
-    pow2 = lambda h: 2.0**h  # noqa: E731
-    _check(lista, "q5", make(ident, ident), "entropia cruzada em bits")
-    _check(lista, "q5", make(ident, pow2, per_word=True), "dividiu pelo número de palavras")
-    _check(lista, "q5", make(ident, pow2, end=False), "Faltou a previsão do fim da palavra")
-    _check(lista, "q5", make(ident, pow2, log=math.log), "logaritmos naturais")
+    _check(lista, "q5", make(log=math.log2, exp=lambda h: 2.0**h), "Você calculou em bits")
+    _check(lista, "q5", make(per_sentence=True), "dividiu pelo número de frases")
+    _check(lista, "q5", make(end=False), "Faltou a previsão do fim da frase")
+    _check(lista, "q5", make(exp=lambda h: 2.0**h), "não 2 elevado a ela")
+    _check(lista, "q5", make(swap=True), "você as trocou")
 
-    def full_history(prob, words, n):  # passa todo o prefixo, não só n - 1 símbolos
-        bits, count = 0.0, 0
-        for w in words:
-            p = "." + w + "."
-            for i in range(1, len(p)):
-                bits -= math.log2(prob(p[:i], p[i]))
+    def string_context(prob, sentences, n):  # o contexto como string, à moda do capítulo
+        total, count = 0.0, 0
+        for s in sentences:
+            padded = ["<s>"] * (n - 1) + s.split() + ["</s>"]
+            for i in range(n - 1, len(padded)):
+                total -= math.log(prob(" ".join(padded[i - n + 1 : i]), padded[i]))
                 count += 1
-        return 2 ** (bits / count)
+        return total / count, math.exp(total / count)
 
-    report = _check(lista, "q5", full_history, "ele deve ter exatamente")
-    assert report.status in {"parcial", "errada"}
+    report = _check(lista, "q5", string_context, "ele deve ser uma tupla")
+    assert report.points == 0
+
+    def predicts_start(prob, sentences, n):  # '<s>' também previsto
+        total, count = 0.0, 0
+        for s in sentences:
+            padded = ["<s>"] * n + s.split() + ["</s>"]
+            for i in range(n - 1, len(padded)):
+                total -= math.log(prob(tuple(padded[i - n + 1 : i]), padded[i]))
+                count += 1
+        return total / count, math.exp(total / count)
+
+    _check(lista, "q5", predicts_start, "só aparece no contexto")
 
 
 # ------------------------------------------------------------------ lista 2
-def _cell(x, h_prev, p, *, transpose_hh=True, bias_hh=True, act=np.tanh):
+def _leaky(x, h_prev, p, alpha, *, transpose_hh=True, bias_hh=True, mix="after", swap=False):
     W_hh = p["weight_hh"].T if transpose_hh else p["weight_hh"]
     a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ W_hh
     if bias_hh:
         a = a + p["bias_hh"]
-    return act(a), None
+    keep, new = (alpha, 1 - alpha) if swap else (1 - alpha, alpha)
+    if mix == "none":
+        return np.tanh(a)
+    if mix == "inside":
+        return np.tanh(keep * h_prev + new * a)
+    return keep * h_prev + new * np.tanh(a)
 
 
-def test_list2_q1_rnn_cell_wrong_answers_point_at_the_wrong_term():
+def test_list2_q1_leaky_cell_wrong_answers_point_at_the_wrong_term():
     lista = abrir_lista(2)
     report = _check(
         lista,
         "q1",
-        lambda x, h, p: _cell(x, h, p, transpose_hh=False),
+        lambda x, h, p, a: _leaky(x, h, p, a, transpose_hh=False),
         "Faltou transpor weight_hh",
     )
     failed = [r.description for r in report.results if not r.passed]
     assert failed[0].startswith("só o termo recorrente")  # o caso que isola W_hh falha
     assert report.results[0].passed  # o que isola W_ih passa
-    report = _check(lista, "q1", lambda x, h, p: _cell(x, h, p, bias_hh=False), "bias_hh ficou")
-    assert [r.passed for r in report.results[:4]] == [True, True, True, False]
-    _check(lista, "q1", lambda x, h, p: _cell(x, h, p, act=lambda a: a), "Faltou a ativação")
-    _check(lista, "q1", lambda x, h, p: _cell(x, h, p)[0], "devolver a tupla (h, cache)")
+    report = _check(lista, "q1", lambda x, h, p, a: _leaky(x, h, p, a, bias_hh=False), "bias_hh")
+    assert [r.passed for r in report.results[:4]] == [True, True, False, True]
+    report = _check(
+        lista, "q1", lambda x, h, p, a: _leaky(x, h, p, a, mix="none"), "RNN simples do capítulo"
+    )
+    assert report.points == 0  # o passo do capítulo não ganha nada
+    _check(lista, "q1", lambda x, h, p, a: _leaky(x, h, p, a, swap=True), "estão trocados")
+    _check(lista, "q1", lambda x, h, p, a: _leaky(x, h, p, a, mix="inside"), "DEPOIS da tanh")
+    _check(lista, "q1", lambda x, h, p, a: (_leaky(x, h, p, a), None), "Devolva só o array h")
 
 
-def test_list2_q2_rnn_forward_wrong_answers(solutions_02):
+def test_list2_q2_final_state_wrong_answers(solutions_02):
     lista = abrir_lista(2)
-    cell = solutions_02["rnn_cell_forward"]
+    cell = solutions_02["leaky_rnn_cell_forward"]
 
-    def run(X, h0, p, *, carry=True, shift=False, axis=1, last=False):
-        h, out = h0, []
+    def run(X, lengths, h0, p, alpha, *, carry=True, shift=0, use_lengths=True, all_states=False):
+        h, states = h0, [h0]
         for t in range(X.shape[1]):
-            if shift:
-                out.append(h)
-            h_new, _ = cell(X[:, t, :], h if carry else h0, p)
-            h = h_new
-            if not shift:
-                out.append(h)
-        return (h if last else np.stack(out, axis=axis)), None
+            h = cell(X[:, t], h if carry else h0, p, alpha)
+            states.append(h)
+        S = np.stack(states, axis=1)  # (B, T + 1, H)
+        if all_states:
+            return S[:, 1:]
+        if not use_lengths:
+            return S[:, -1]
+        return S[np.arange(len(lengths)), np.clip(np.asarray(lengths) + shift, 0, X.shape[1])]
 
-    _check(lista, "q2", lambda X, h0, p: run(X, h0, p, carry=False), "Todos os passos usaram h0")
-    _check(lista, "q2", lambda X, h0, p: run(X, h0, p, shift=True), "deslocados de um passo")
-    _check(lista, "q2", lambda X, h0, p: run(X, h0, p, last=True), "Devolva todos os estados")
-    _check(lista, "q2", lambda X, h0, p: run(X, h0, p, axis=0), "O eixo do tempo é o segundo")
+    def last_index(X, lengths, h0, p, alpha):  # H[b, lengths[b] - 1]: o -1 do Python
+        H = run(X, lengths, h0, p, alpha, all_states=True)
+        return H[np.arange(len(lengths)), np.asarray(lengths) - 1]
+
+    report = _check(lista, "q2", lambda *a: run(*a, use_lengths=False), "ÚLTIMO passo de X")
+    assert report.results[0].passed  # sem preenchimento, o último passo é o certo
+    _check(lista, "q2", lambda *a: run(*a, shift=-1), "um passo antes")
+    _check(lista, "q2", lambda *a: run(*a, shift=1), "um passo depois")
+    report = _check(lista, "q2", last_index, "comprimento 0")
+    assert [r.passed for r in report.results[:4]] == [True, True, True, False]
+    _check(lista, "q2", lambda *a: run(*a, carry=False), "Todos os passos usaram h0")
+    _check(lista, "q2", lambda *a: run(*a, all_states=True), "Devolva só o estado final")
 
 
-def test_list2_q3_temperature_wrong_answers():
+def test_list2_q3_top_k_wrong_answers():
     lista = abrir_lista(2)
 
-    def softmax(z, axis=-1, stable=True):
+    def softmax(z, stable=True):
         if stable:
-            z = z - z.max(axis=axis, keepdims=True)
+            z = z - z.max(axis=-1, keepdims=True)
         with np.errstate(over="ignore", invalid="ignore"):
             e = np.exp(z)
-            return e / e.sum(axis=axis, keepdims=True)
+            return e / e.sum(axis=-1, keepdims=True)
 
-    _check(lista, "q3", lambda z, T: softmax(z * T), "multiplicou os logits")
-    _check(lista, "q3", lambda z, T: softmax(z / T, stable=False), "subtraia o máximo")
-    _check(lista, "q3", lambda z, T: softmax(z / T, axis=0), "Normalize ao longo do último eixo")
+    def mask(z, k, largest=True):
+        order = np.argsort(-z if largest else z, axis=-1)[..., :k]
+        m = np.zeros(z.shape, dtype=bool)
+        np.put_along_axis(m, order, True, axis=-1)
+        return m
+
+    def top_k(z, k, T, *, scale="divide", largest=True, renormalize=True, stable=True):
+        zz = z / T if scale == "divide" else z * T
+        if not renormalize:
+            return np.where(mask(z, k), softmax(zz), 0.0)
+        return softmax(np.where(mask(z, k, largest), zz, -np.inf), stable)
+
+    _check(lista, "q3", lambda z, k, T: top_k(z, k, T, renormalize=False), "não normalizou")
+    _check(lista, "q3", lambda z, k, T: top_k(z, k, T, largest=False), "k MENORES")
+    _check(lista, "q3", lambda z, k, T: top_k(z, k, T, scale="multiply"), "multiplicou")
+    _check(lista, "q3", lambda z, k, T: softmax(z / T), "Nenhum símbolo foi descartado")
+    report = _check(lista, "q3", lambda z, k, T: top_k(z, k, T, stable=False), "subtraia")
+    assert not report.results[4].passed  # os escores da ordem de 1000
+    # a softmax com temperatura do capítulo e do pacote, sem o corte: nenhum caso passa
+    report = _check(lista, "q3", lambda z, k, T: rnncourse.apply_temperature(z, T), "Nenhum")
+    assert report.points == 0
 
 
-def test_list2_q4_sample_word_wrong_answers(solutions_02):
+def test_list2_q4_sample_word_min_len_wrong_answers():
     lista = abrir_lista(2)
 
-    def sampler(start=(0,), keep_boundary=False, limit=0, greedy=False):
-        def sample_word(next_probs, itos, rng, max_len):
-            context, letters = list(start), []
-            while len(letters) < max_len - limit:
-                p = next_probs(context)
-                i = int(np.argmax(p)) if greedy else int(rng.choice(len(p), p=p))
+    def sampler(*, keep_boundary=False, use_min=True, reject=False, strict=True, renorm=True):
+        def sample_word_min_len(next_probs, itos, rng, min_len, max_len):
+            context, letters = [0], []
+            while len(letters) < max_len:
+                p = np.array(next_probs(context), dtype=float)
+                forbid = use_min and (len(letters) < min_len if strict else len(letters) <= min_len)
+                if forbid and reject:
+                    i = 0
+                    while i == 0:
+                        i = int(rng.choice(len(p), p=p))
+                else:
+                    if forbid:
+                        p[0] = 0.0
+                        p = p / p.sum() if renorm else p
+                    i = int(rng.choice(len(p), p=p))
                 if keep_boundary:
                     letters.append(itos[i])
                 if i == 0:
@@ -278,22 +377,29 @@ def test_list2_q4_sample_word_wrong_answers(solutions_02):
                 context.append(i)
             return "".join(letters)
 
-        return sample_word
+        return sample_word_min_len
 
     _check(lista, "q4", sampler(keep_boundary=True), "sem incluí-la na palavra")
-    _check(lista, "q4", sampler(limit=1), "parou uma letra antes")
-    report = _check(lista, "q4", sampler(greedy=True), "argmax")
-    assert report.results[0].passed  # num modelo determinístico, argmax e sorteio coincidem
-    _check(lista, "q4", sampler(start=()), "deve começar pela fronteira")
+    report = _check(lista, "q4", sampler(use_min=False), "menos que min_len")
+    assert report.results[0].passed  # com min_len = 0 a resposta é a mesma
+    _check(lista, "q4", sampler(reject=True), "sorteou de novo")
+    _check(lista, "q4", sampler(strict=False), "um passo a mais")
+    report = _check(lista, "q4", sampler(renorm=False), "renormalize")
+    assert report.results[0].passed and report.points < 1  # rng.choice recusa p sem somar 1
 
 
-def _trainer(*, targets_are_inputs=False, zero_grad=True, step=True, item=True, lr_scale=1.0):
-    def train_char_rnn(model, X, Y, n_steps, lr):
+def _trainer(
+    *, targets_are_inputs=False, zero_grad=True, step=True, item=True, lr_scale=1.0, start=None
+):
+    def train_char_rnn(model, X, Y, n_steps, lr, burn_in):
         optimizer = torch.optim.Adam(model.parameters(), lr=lr * lr_scale)
+        b = burn_in if start is None or start == "cut" else start(burn_in)
         losses = []
         for _ in range(n_steps):
-            logits = model(X)
-            target = X if targets_are_inputs else Y
+            if start == "cut":
+                logits, target = model(X[:, burn_in:]), Y[:, burn_in:]
+            else:
+                logits, target = model(X)[:, b:], (X if targets_are_inputs else Y)[:, b:]
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
             if zero_grad:
                 optimizer.zero_grad()
@@ -309,6 +415,10 @@ def _trainer(*, targets_are_inputs=False, zero_grad=True, step=True, item=True, 
 def test_list2_q5_training_wrong_answers_in_the_exact_cases():
     lista = abrir_lista(2)
     short = slice(0, 2)  # só os casos de 1 e 3 passos (rápidos)
+    all_positions = _trainer(start=lambda b: 0)
+    _check(lista, "q5", all_positions, "A perda incluiu as primeiras posições", cases=short)
+    _check(lista, "q5", _trainer(start="cut"), "Não corte a entrada", cases=short)
+    _check(lista, "q5", _trainer(start=lambda b: b + 1), "burn_in + 1", cases=short)
     _check(lista, "q5", _trainer(targets_are_inputs=True), "Os alvos são Y", cases=short)
     _check(lista, "q5", _trainer(zero_grad=False), "Faltou optimizer.zero_grad()", cases=short)
     _check(lista, "q5", _trainer(step=False), "Faltou optimizer.step()", cases=short)
@@ -328,5 +438,6 @@ def test_list2_q5_measures_the_validation_loss():
 
 def test_list2_statement_states_the_bound_the_check_uses():
     nb = nbformat.read(ROOT / "exercises" / "lista_02.ipynb", as_version=4)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    text = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
     assert f"abaixo de {VAL_LOSS_BOUND:g}".replace(".", ",") + " nats" in text
+    assert f"burn_in = {BURN_IN}" in text

@@ -86,7 +86,7 @@ def strip_solutions(code: str) -> str:
             what = f"complete a função {name}" if name else "complete este trecho"
             message = f'"Questão sem resposta: {what}."'
             out.append(f"{indent}# Escreva a sua resposta aqui, no lugar da linha abaixo.")
-            if len(indent) + len(message) + 26 <= LINE_LENGTH:
+            if len(indent) + len(f"raise NotImplementedError({message})") <= LINE_LENGTH:
                 out.append(f"{indent}raise NotImplementedError({message})")
             else:  # quebrada como o ruff format quebraria
                 out += [

@@ -5,7 +5,7 @@ No notebook de uma lista (no Colab ou localmente)::
     from rnncourse.grading import abrir_lista
 
     lista = abrir_lista(2)
-    lista.verificar("q1", rnn_cell_forward)   # o que foi testado, esperado x obtido, dica
+    lista.verificar("q1", leaky_rnn_cell_forward)  # o que foi testado, esperado x obtido, dica
     lista.resumo()                            # tabela com os pontos de todas as questões
 
 Para o instrutor, a correção de uma turma inteira (cada submissão numa caixa de

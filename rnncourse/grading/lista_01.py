@@ -1,19 +1,26 @@
 """Banco de questões da lista 1 (capítulo 1): sequências, contexto e modelos de n-gramas.
 
-Questões (as funções que o estudante escreve, em numpy e Python puro):
+O capítulo 1 escreve o one-hot, a contagem de n-gramas de caracteres, a suavização aditiva e
+os bits por caractere; o pacote tem ``NGramLM``. A lista pede **variantes e transferências**
+dessas ideias, para que copiar o capítulo ou chamar o pacote não baste
+(``tests/test_grading_no_giveaways.py`` confere):
 
-1. ``one_hot(indices, vocab_size)``: codificação *one-hot* de qualquer forma de lote.
-2. ``context_windows(indices, n_context)``: janelas de contexto de tamanho fixo
-   (com a fronteira ``"."`` = índice 0 à esquerda) e o próximo símbolo de cada uma.
-3. ``count_ngrams(words, n)``: contagens ``(contexto, caractere)`` com a convenção
-   de ``rnncourse.ngram`` (``"." * (n - 1) + palavra + "."``).
-4. ``smoothed_distribution(counts, context, itos, k)``: distribuição do próximo
-   caractere com suavização aditiva.
-5. ``perplexity(prob, words, n)``: perplexidade por símbolo (letras e fim de palavra).
+1. ``bag_of_symbols(indices, vocab_size)``: o saco de símbolos (a soma dos one-hot no último
+   eixo), com o preenchimento ``-1`` ignorado.
+2. ``centered_windows(indices, w)``: janelas **centradas**, com os ``w`` símbolos antes e os
+   ``w`` depois de cada letra (zeros fora da palavra), e a letra do centro como alvo: o
+   contexto dos dois lados, que um modelo de linguagem não pode usar.
+3. ``count_word_ngrams(sentences, n)``: contagens ``(contexto, palavra)`` de n-gramas de
+   **palavras**, com a convenção dos marcadores de frase ``<s>`` (``n - 1`` no começo, só no
+   contexto) e ``</s>`` (o fim, previsto).
+4. ``discounted_distribution(counts, context, itos, d, p_lower)``: a distribuição do próximo
+   caractere com **desconto absoluto** interpolado com um modelo de ordem menor.
+5. ``sentence_perplexity(prob, sentences, n)``: a entropia cruzada por palavra em **nats** e a
+   perplexidade de um modelo de palavras (com o ``</s>`` de cada frase).
 
-As respostas de referência vêm do pacote (``NGramLM``) ou são escritas aqui em
-poucas linhas. Os casos isolam um aspecto por vez (a fronteira, o fim da
-palavra, o denominador da suavização) para que a dica diga qual está errado.
+As referências são escritas aqui em poucas linhas (as contagens de caracteres da questão 4
+vêm de ``NGramLM``). Os casos isolam um aspecto por vez (o preenchimento, o fim da frase, a
+massa descontada, a base do logaritmo) para que a dica diga qual está errado.
 
 Fora do escopo: o motor que roda os casos (``core.py``) e o texto dos enunciados
 (ficam no notebook da lista).
@@ -27,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rnncourse.data import BOUNDARY, CharVocab, load_words, split_words
+from rnncourse.data import CharVocab, load_words, split_words
 from rnncourse.grading.compare import (
     Failure,
     check_array,
@@ -52,72 +59,104 @@ def _corpus() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 # --------------------------------------------------------------------------- q1
-def _ref_one_hot(indices: np.ndarray, vocab_size: int) -> np.ndarray:
-    return np.eye(vocab_size)[np.asarray(indices)]
+def _ref_bag(indices: np.ndarray, vocab_size: int, *, count_pad: bool = False) -> np.ndarray:
+    """Contagem de cada símbolo ao longo do último eixo; -1 (preenchimento) não conta."""
+    idx = np.asarray(indices)
+    if count_pad:  # o erro típico: np.eye(V)[-1] é a ÚLTIMA coluna
+        return np.eye(vocab_size)[idx].sum(axis=-2)
+    return (idx[..., None] == np.arange(vocab_size)).sum(axis=-2).astype(np.float64)
 
 
-def _judge_one_hot(obtained, args) -> Failure | None:
+def _judge_bag(obtained, args) -> Failure | None:
     indices, vocab_size = args
-    expected = _ref_one_hot(indices, vocab_size)
+    expected = _ref_bag(indices, vocab_size)
     failure = check_array(
         obtained,
         expected,
-        name="o one-hot",
+        name="o saco de símbolos",
         dtype_hint="Use float64 (np.zeros(...) e np.eye(...) já criam float64).",
     )
     if failure is None:
         return None
+    shape = tuple(np.shape(obtained))
+    idx = np.asarray(indices)
     if failure.kind == "shape":
-        failure.hint = (
-            "A saída tem forma indices.shape + (V,): um vetor de tamanho V para cada índice, "
-            "qualquer que seja a forma de indices (1D, 2D...)."
-        )
+        if shape == idx.shape + (vocab_size,):
+            failure.hint = (
+                "Você devolveu o one-hot de cada posição; o saco de símbolos SOMA os one-hot "
+                "ao longo do último eixo (o tempo): forma indices.shape[:-1] + (V,)."
+            )
+        elif idx.ndim > 1 and shape == idx.shape[1:-1] + (vocab_size,) or shape == (vocab_size,):
+            failure.hint = (
+                "Some só no último eixo de indices (o tempo), um saco por sequência: a saída "
+                "tem forma indices.shape[:-1] + (V,)."
+            )
+        else:
+            failure.hint = (
+                f"A saída tem forma indices.shape[:-1] + (V,) = {expected.shape}: um vetor de "
+                "contagens para cada sequência."
+            )
     elif failure.kind == "values":
-        failure.hint = matches_any(
-            obtained,
-            [
-                (
-                    lambda: np.eye(vocab_size)[(np.asarray(indices) - 1) % vocab_size],
-                    "O 1 ficou uma coluna antes: a posição do 1 é o próprio índice "
-                    "(o índice 0, a fronteira '.', também tem a sua coluna).",
-                ),
-                (
-                    lambda: np.eye(vocab_size)[(np.asarray(indices) + 1) % vocab_size],
-                    "O 1 ficou uma coluna depois: a posição do 1 é o próprio índice.",
-                ),
-            ],
-        )
+        with np.errstate(all="ignore"):
+            lengths = np.maximum((idx >= 0).sum(axis=-1, keepdims=True), 1)
+            failure.hint = matches_any(
+                obtained,
+                [
+                    (
+                        lambda: _ref_bag(indices, vocab_size, count_pad=True),
+                        "O preenchimento (-1) foi contado na última coluna: np.eye(V)[-1] é a "
+                        "linha do ÚLTIMO símbolo. Ignore as posições com índice -1.",
+                    ),
+                    (
+                        lambda: expected / lengths,
+                        "Você devolveu frequências (dividiu pelo comprimento); o saco de "
+                        "símbolos guarda as CONTAGENS.",
+                    ),
+                    (
+                        lambda: (expected > 0).astype(float),
+                        "Você marcou só a presença (0 ou 1); um símbolo que aparece duas vezes "
+                        "conta 2.",
+                    ),
+                ],
+            )
     return failure
 
 
-def _one_hot_case(description: str, indices, vocab_size: int, hint: str) -> Case:
+def _bag_case(description: str, indices, vocab_size: int, hint: str) -> Case:
     return Case(
         description,
         make_args=lambda: (np.array(indices, dtype=np.int64), vocab_size),
-        judge=_judge_one_hot,
+        judge=_judge_bag,
         hint=hint,
         arg_names=("indices", "vocab_size"),
     )
 
 
-def _one_hot_hidden(description: str, shape=(2, 5), vocab_size: int = 9, seed: int = 0) -> Case:
+def _bag_hidden(
+    description: str, shape=(3, 6), vocab_size: int = 9, pad: int = 2, seed: int = 0
+) -> Case:
     indices = np.random.default_rng(seed).integers(0, vocab_size, size=shape)
-    return _one_hot_case(description, indices.tolist(), vocab_size, "")
+    if pad:
+        indices[..., -pad:] = -1  # as últimas posições são preenchimento
+    return _bag_case(description, indices.tolist(), vocab_size, "")
 
 
 # --------------------------------------------------------------------------- q2
-def _ref_windows(indices: Sequence[int], n_context: int) -> tuple[np.ndarray, np.ndarray]:
-    indices = [int(i) for i in indices]
-    padded = [0] * n_context + indices
-    L = len(indices)
-    X = np.array([padded[i : i + n_context] for i in range(L + 1)], dtype=np.int64)
-    y = np.array([*indices, 0], dtype=np.int64)
-    return X.reshape(L + 1, n_context), y
+def _ref_centered(indices: Sequence[int], w: int, *, shift_right: int = 1):
+    """Para cada letra: as ``w`` anteriores e as ``w`` seguintes (0 fora da palavra)."""
+    ids = [int(i) for i in indices]
+    L = len(ids)
+    padded = [0] * w + ids + [0] * (w + 1)
+    rows = [
+        padded[i : i + w] + padded[i + w + shift_right : i + 2 * w + shift_right] for i in range(L)
+    ]
+    X = np.array(rows, dtype=np.int64).reshape(L, 2 * w)
+    return X, np.array(ids, dtype=np.int64)
 
 
-def _judge_windows(obtained, args) -> Failure | None:
-    indices, n_context = args
-    X_exp, y_exp = _ref_windows(indices, n_context)
+def _judge_centered(obtained, args) -> Failure | None:
+    indices, w = args
+    X_exp, y_exp = _ref_centered(indices, w)
     L = len(indices)
     failure = check_tuple(obtained, 2, "(X, y)")
     if failure is not None:
@@ -127,118 +166,178 @@ def _judge_windows(obtained, args) -> Failure | None:
         failure = check_array(value, expected, name=name, dtype="integer")
         if failure is None:
             continue
-        if failure.kind == "shape":
-            rows = np.shape(value)[0] if np.ndim(value) > 0 else None
-            if rows == L:
+        shape = tuple(np.shape(value))
+        if failure.kind == "shape" and name == "X":
+            if shape == (L, w):
                 failure.hint = (
-                    "Falta uma linha: uma palavra de L letras tem L + 1 previsões; depois da "
-                    "última letra o modelo ainda prevê o fim da palavra (o índice 0)."
+                    "Você usou só o contexto da esquerda (a janela do modelo de linguagem); aqui "
+                    "a janela tem os w símbolos ANTES e os w símbolos DEPOIS de cada letra: "
+                    "forma (L, 2w)."
                 )
-            elif rows is not None and rows < L:
+            elif shape == (L, 2 * w + 1):
                 failure.hint = (
-                    "Faltam as primeiras linhas: complete o começo com n_context zeros (a "
-                    "fronteira '.') para que a primeira letra também tenha contexto."
+                    "A janela inclui a própria letra do centro; ela é o alvo y[i] e não pode "
+                    "estar em X[i]: forma (L, 2w)."
+                )
+            elif shape and shape[0] == L + 1:
+                failure.hint = (
+                    "Aqui não há a previsão do fim da palavra: uma palavra de L letras dá L "
+                    "linhas, uma por letra."
                 )
             else:
-                failure.hint = f"X deve ter forma (L + 1, n_context) = ({L + 1}, {n_context})."
+                failure.hint = f"X deve ter forma (L, 2w) = ({L}, {2 * w})."
+        elif failure.kind == "shape":
+            failure.hint = f"y tem forma (L,) = ({L},): as letras da palavra, sem o fim."
         elif failure.kind == "values" and name == "X":
-            padded = [0] * (n_context + 1) + [int(i) for i in indices] + [0]
-            shifted = np.array(
-                [padded[i + 2 : i + 2 + n_context] for i in range(L + 1)], dtype=float
-            )
             failure.hint = matches_any(
                 X,
                 [
                     (
-                        lambda shifted=shifted: shifted,
-                        "A janela da linha i inclui o próprio alvo y[i]: ela deve terminar "
-                        "logo antes dele (são os n_context símbolos anteriores).",
-                    )
+                        lambda: _ref_centered(indices, w, shift_right=0)[0],
+                        "A parte da direita começou na própria letra: ela são os w símbolos "
+                        "DEPOIS de y[i], indices[i + 1 : i + 1 + w].",
+                    ),
+                    (
+                        lambda: _ref_centered(indices, w, shift_right=2)[0],
+                        "A parte da direita pulou um símbolo: ela começa logo depois de y[i], "
+                        "em indices[i + 1].",
+                    ),
                 ],
             ) or (
-                "A linha i de X são os n_context símbolos que vêm antes de y[i], com zeros "
-                "(a fronteira) à esquerda quando a palavra ainda não tem tantas letras."
+                "X[i] são os w símbolos antes de y[i] (com zeros à esquerda no começo da "
+                "palavra) seguidos dos w símbolos depois dele (com zeros à direita no fim)."
             )
         elif failure.kind == "values":
-            failure.hint = "y[i] é o símbolo seguinte à janela X[i]; o último é o fim (0)."
+            failure.hint = "y[i] é a letra do centro da janela X[i]: y = indices."
         return failure
     return None
 
 
-def _windows_case(description: str, indices: Sequence[int], n_context: int, hint: str) -> Case:
+def _centered_case(description: str, indices: Sequence[int], w: int, hint: str) -> Case:
     return Case(
         description,
-        make_args=lambda: (list(indices), n_context),
-        judge=_judge_windows,
+        make_args=lambda: (list(indices), w),
+        judge=_judge_centered,
         hint=hint,
-        arg_names=("indices", "n_context"),
+        arg_names=("indices", "w"),
     )
 
 
-def _windows_hidden(description: str, length: int = 5, n_context: int = 4, seed: int = 0) -> Case:
+def _centered_hidden(description: str, length: int = 5, w: int = 2, seed: int = 0) -> Case:
     indices = np.random.default_rng(seed).integers(1, 30, size=length).tolist()
-    return _windows_case(description, indices, n_context, "")
+    return _centered_case(description, indices, w, "")
 
 
 # --------------------------------------------------------------------------- q3
-def _ref_counts(words: Sequence[str], n: int) -> dict[tuple[str, str], int]:
-    model = NGramLM(n).fit(list(words))
-    return {(ctx, ch): c for ctx, counter in model.counts.items() for ch, c in counter.items()}
+START, END = "<s>", "</s>"
+
+#: palavras das frases sintéticas (uma cadeia de Markov fixa, sempre as mesmas frases)
+_WORDS = (
+    "o a um uma gato rede modelo texto menino menina livro dado vê lê treina gera "
+    "prevê grande pequeno novo bom hoje aqui e de com"
+).split()
 
 
-def _judge_counts(obtained, args) -> Failure | None:
-    words, n = args
-    expected = _ref_counts(words, n)
+@lru_cache(maxsize=4)
+def _sentences(n_sentences: int, seed: int) -> tuple[str, ...]:
+    """Frases sintéticas: uma cadeia de Markov sobre ``_WORDS``, de 1 a 8 palavras."""
+    rng = np.random.default_rng([seed, 2026])
+    table = rng.dirichlet(np.full(len(_WORDS), 0.3), size=len(_WORDS))
+    out = []
+    for _ in range(n_sentences):
+        length = int(rng.integers(1, 9))
+        w = int(rng.integers(len(_WORDS)))
+        words = [w]
+        for _ in range(length - 1):
+            w = int(rng.choice(len(_WORDS), p=table[w]))
+            words.append(w)
+        out.append(" ".join(_WORDS[i] for i in words))
+    return tuple(out)
+
+
+def _word_events(sentence: str, n: int):
+    padded = [START] * (n - 1) + sentence.split() + [END]
+    for i in range(n - 1, len(padded)):
+        yield tuple(padded[i - n + 1 : i]), padded[i]
+
+
+def _ref_word_counts(sentences: Sequence[str], n: int) -> dict[tuple, int]:
+    counts: dict[tuple, int] = {}
+    for s in sentences:
+        for key in _word_events(s, n):
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _judge_word_counts(obtained, args) -> Failure | None:
+    sentences, n = args
+    expected = _ref_word_counts(sentences, n)
     failure = check_int_mapping(obtained, expected, name="as contagens")
     if failure is None or failure.kind != "keys":
         return failure
     keys = list(obtained.keys())
-    bad = [k for k in keys if not (isinstance(k, tuple) and len(k) == 2)]
-    if bad or not all(isinstance(a, str) and isinstance(b, str) for a, b in keys):
+    if not all(isinstance(k, tuple) and len(k) == 2 for k in keys):
         failure.hint = (
-            "Cada chave é um par (contexto, caractere) de strings, por exemplo ('re', 'd') "
-            "para trigramas."
+            "Cada chave é um par (contexto, palavra), com o contexto numa tupla de n − 1 "
+            "palavras: por exemplo (('<s>', 'o'), 'gato') com n = 3."
         )
         return failure
-    lengths = {len(ctx) for ctx, _ in keys}
+    if any(isinstance(ctx, str) for ctx, _ in keys):
+        if all(isinstance(w, str) and len(w) <= 1 for _, w in keys):
+            failure.hint = (
+                "Você contou caracteres, como no capítulo; aqui os símbolos são as PALAVRAS "
+                "de cada frase (sentence.split()), com '<s>' e '</s>' nas fronteiras."
+            )
+        else:
+            failure.hint = (
+                "O contexto é uma TUPLA de n − 1 palavras (tuple(...)), não uma string: "
+                "('<s>', 'o'), e não '<s> o'."
+            )
+        return failure
+    lengths = {len(ctx) for ctx, _ in keys if isinstance(ctx, tuple)}
     if lengths and lengths != {n - 1}:
         failure.hint = (
-            f"Com n = {n} o contexto tem n − 1 = {n - 1} caractere(s); nas suas chaves há "
+            f"Com n = {n} o contexto tem n − 1 = {n - 1} palavra(s); nas suas chaves há "
             f"contextos de comprimento {sorted(lengths)}. Complete o início com n − 1 "
-            "símbolos '.'."
+            "marcadores '<s>'."
         )
         return failure
     missing = [k for k in expected if k not in obtained or not obtained[k]]
-    if missing and all(ch == BOUNDARY for _, ch in missing):
+    extra = [k for k in obtained if k not in expected and obtained[k]]
+    if any(w == START for _, w in extra):
         failure.hint = (
-            "Faltam os pares que terminam a palavra: cada palavra termina com '.', e o modelo "
-            "também conta (contexto, '.')."
+            "'<s>' só aparece no contexto: ele nunca é previsto (nenhum par termina em '<s>')."
         )
-    elif missing and all(ctx.startswith(BOUNDARY) for ctx, _ in missing):
+    elif missing and all(w == END for _, w in missing):
         failure.hint = (
-            "Faltam os pares do começo da palavra: o contexto inicial é '.' * (n − 1), e a "
-            "primeira letra também é contada."
+            "Faltam os pares que terminam a frase: cada frase termina com '</s>', e o modelo "
+            "também conta (contexto, '</s>')."
+        )
+    elif missing and all(ctx and ctx[0] == START for ctx, _ in missing):
+        failure.hint = (
+            "Faltam os pares do começo da frase: o contexto inicial é ('<s>',) * (n − 1), e a "
+            "primeira palavra também é contada."
         )
     else:
         failure.hint = (
-            "Leia cada palavra como '.' * (n − 1) + palavra + '.' e conte todos os pares."
+            "Leia cada frase como ['<s>'] * (n − 1) + frase.split() + ['</s>'] e conte todos "
+            "os pares (contexto de n − 1 palavras, palavra seguinte)."
         )
     return failure
 
 
-def _counts_case(description: str, words: Sequence[str], n: int, hint: str) -> Case:
+def _word_counts_case(description: str, sentences: Sequence[str], n: int, hint: str) -> Case:
     return Case(
         description,
-        make_args=lambda: (list(words), n),
-        judge=_judge_counts,
+        make_args=lambda: (list(sentences), n),
+        judge=_judge_word_counts,
         hint=hint,
-        arg_names=("words", "n"),
+        arg_names=("sentences", "n"),
     )
 
 
-def _counts_hidden(description: str, n: int = 3, n_words: int = 50, start: int = 0) -> Case:
-    train, _ = _corpus()
-    return _counts_case(description, train[start : start + n_words], n, "")
+def _word_counts_hidden(description: str, n: int = 3, n_sentences: int = 40, seed: int = 1) -> Case:
+    return _word_counts_case(description, _sentences(n_sentences, seed), n, "")
 
 
 # --------------------------------------------------------------------------- q4
@@ -252,12 +351,31 @@ def _counts_of(model: NGramLM) -> dict[tuple[str, str], int]:
     return {(ctx, ch): c for ctx, counter in model.counts.items() for ch, c in counter.items()}
 
 
-def _judge_distribution(obtained, args) -> Failure | None:
-    counts, context, itos, k = args
-    V = len(itos)
+def _ref_discounted(counts, context, itos, d, p_lower, *, variant: str = "") -> np.ndarray:
+    """Desconto absoluto interpolado com ``p_lower`` (e as variantes erradas, pelo nome)."""
     seen = np.array([counts.get((context, ch), 0) for ch in itos], dtype=float)
+    p_lower = np.asarray(p_lower, dtype=float)
     N = seen.sum()
-    expected = (seen + k) / (N + k * V)
+    if variant == "all_contexts":
+        N = float(sum(counts.values()))
+    if N == 0:
+        return p_lower.copy()
+    types = float(np.count_nonzero(seen))
+    kept = seen - d if variant == "no_max" else np.maximum(seen - d, 0.0)
+    if variant == "no_backoff":
+        return kept / N
+    if variant == "vocab":
+        types = float(len(itos))
+    if variant == "no_types":
+        types = 1.0
+    lower = np.full(len(itos), 1.0 / len(itos)) if variant == "uniform" else p_lower
+    return kept / N + d * types / N * lower
+
+
+def _judge_discounted(obtained, args) -> Failure | None:
+    counts, context, itos, d, p_lower = args
+    expected = _ref_discounted(counts, context, itos, d, p_lower)
+    V = len(itos)
     failure = check_array(obtained, expected, name="a distribuição", rtol=1e-9, atol=1e-12)
     if failure is None:
         return None
@@ -267,38 +385,54 @@ def _judge_distribution(obtained, args) -> Failure | None:
         )
     elif failure.kind == "nonfinite":
         failure.hint = (
-            "Para um contexto nunca visto N(contexto) = 0: o denominador N(contexto) + k·|V| "
-            "continua positivo. Faltou o k·|V|?"
+            "Para um contexto nunca visto N(contexto) = 0 e as frações não existem: nesse caso "
+            "a resposta é a própria p_lower (o modelo de ordem menor fica com toda a massa)."
         )
     elif failure.kind == "values":
         total = float(np.sum(np.asarray(obtained, dtype=float)))
-        all_counts = float(sum(counts.values()))
+
+        def variant(name):
+            return lambda: _ref_discounted(counts, context, itos, d, p_lower, variant=name)
+
         failure.hint = matches_any(
             obtained,
             [
                 (
-                    lambda: (seen + k) / (N + k),
-                    "O k entra uma vez para cada símbolo do vocabulário: o denominador é "
-                    "N(contexto) + k·|V|, não N(contexto) + k.",
+                    variant("no_backoff"),
+                    "Faltou devolver a massa descontada: o que você tirou das contagens, "
+                    "d · N₁₊(contexto) / N(contexto), vai para p_lower. Sem isso as "
+                    "probabilidades somam menos que 1.",
                 ),
                 (
-                    lambda: (seen + k) / N,
-                    "Faltou o k·|V| no denominador: as probabilidades não somam 1.",
+                    variant("vocab"),
+                    "O peso de p_lower usa N₁₊(contexto), o número de símbolos DIFERENTES que "
+                    "já apareceram depois do contexto (contagem > 0), não |V|.",
                 ),
                 (
-                    lambda: (seen + k) / (all_counts + k * V),
+                    variant("no_max"),
+                    "Símbolos nunca vistos depois do contexto ficaram com contagem negativa: o "
+                    "desconto é max(N(contexto, c) − d, 0).",
+                ),
+                (
+                    variant("no_types"),
+                    "O peso de p_lower é d · N₁₊(contexto) / N(contexto): cada símbolo visto "
+                    "cedeu d, então a massa liberada é d vezes o número deles.",
+                ),
+                (
+                    variant("uniform"),
+                    "A massa descontada vai para p_lower (o argumento), não para a "
+                    "distribuição uniforme 1/|V|.",
+                ),
+                (
+                    variant("all_contexts"),
                     "N(contexto) é a soma das contagens só deste contexto, não de todos.",
-                ),
-                (
-                    lambda: seen / N,
-                    "Faltou a suavização: some k a cada contagem (e k·|V| ao denominador).",
                 ),
             ],
         )
         if failure.hint is None and not math.isclose(total, 1.0, rel_tol=1e-9):
             failure.hint = (
-                f"As suas probabilidades somam {total:.6g}, não 1: confira o denominador "
-                "N(contexto) + k·|V|."
+                f"As suas probabilidades somam {total:.6g}, não 1: confira a massa devolvida, "
+                "d · N₁₊(contexto) / N(contexto), multiplicada por p_lower."
             )
         elif failure.hint is None:
             failure.hint = (
@@ -308,159 +442,206 @@ def _judge_distribution(obtained, args) -> Failure | None:
     return failure
 
 
-def _distribution_case(description: str, n: int, k_fit: float, context: str, k: float, hint: str):
+@lru_cache(maxsize=1)
+def _unigram() -> tuple[float, ...]:
+    """A distribuição de unigramas (com Laplace) do treino: a ordem menor dos casos."""
+    return tuple(float(p) for p in _fitted(1, 1.0).next_distribution(""))
+
+
+def _discounted_case(description: str, n: int, context: str, d: float, hint: str) -> Case:
     def make_args():
-        model = _fitted(n, k_fit)
-        return _counts_of(model), context, list(model.vocab.itos), k
+        model = _fitted(n, 1.0)
+        return _counts_of(model), context, list(model.vocab.itos), d, np.array(_unigram())
 
     return Case(
         description,
         make_args=make_args,
-        judge=_judge_distribution,
+        judge=_judge_discounted,
         hint=hint,
-        arg_names=("counts", "context", "itos", "k"),
+        arg_names=("counts", "context", "itos", "d", "p_lower"),
     )
 
 
-def _distribution_hidden(description: str, n: int = 3, context: str = "ca", k: float = 0.2) -> Case:
-    return _distribution_case(description, n, 1.0, context, k, "")
+def _discounted_hidden(description: str, n: int = 3, context: str = "ca", d: float = 0.6) -> Case:
+    return _discounted_case(description, n, context, d, "")
 
 
 # --------------------------------------------------------------------------- q5
 class _StrictProb:
-    """``prob(contexto, caractere)`` que exige exatamente ``n - 1`` caracteres de contexto."""
+    """``prob(contexto, palavra)`` que exige um contexto de exatamente ``n - 1`` palavras."""
 
     def __init__(self, table, n: int, vocab: Sequence[str]):
-        self.table = table  # função (contexto, caractere) -> probabilidade
+        self.table = table  # função (contexto em tupla, palavra) -> probabilidade
         self.n = n
         self.vocab = frozenset(vocab)
 
-    def __call__(self, context: str, ch: str) -> float:
-        if not isinstance(context, str) or len(context) != self.n - 1:
+    def __call__(self, context, word: str) -> float:
+        if isinstance(context, str) or not isinstance(context, (tuple, list)):
+            raise ValueError(
+                f"prob recebeu o contexto {context!r}; ele deve ser uma tupla de n − 1 = "
+                f"{self.n - 1} palavra(s), por exemplo {(START,) * (self.n - 1)!r}"
+            )
+        context = tuple(context)
+        if len(context) != self.n - 1 or not all(isinstance(w, str) for w in context):
             raise ValueError(
                 f"prob recebeu o contexto {context!r}, mas ele deve ter exatamente "
-                f"n − 1 = {self.n - 1} caractere(s) (com '.' à esquerda no começo da palavra)"
+                f"n − 1 = {self.n - 1} palavra(s) (com '<s>' à esquerda no começo da frase)"
             )
-        if ch not in self.vocab:
-            raise ValueError(f"prob recebeu o caractere {ch!r}, que não está no vocabulário")
-        return self.table(context, ch)
+        if word == START:
+            raise ValueError(
+                "prob recebeu a palavra '<s>' para prever: '<s>' só aparece no contexto, nunca "
+                "é previsto (as previsões são as palavras e o '</s>' de cada frase)"
+            )
+        if word not in self.vocab:
+            raise ValueError(f"prob recebeu a palavra {word!r}, que não está no vocabulário")
+        return float(self.table(context, word))
 
     def __deepcopy__(self, memo):
         return self
 
 
-def _events(word: str, n: int):
-    padded = BOUNDARY * (n - 1) + word + BOUNDARY
-    for i in range(n - 1, len(padded)):
-        yield padded[i - n + 1 : i], padded[i]
+def _ref_sentence_ppl(prob, sentences: Sequence[str], n: int) -> tuple[float, float]:
+    nats = -sum(math.log(prob(c, w)) for s in sentences for c, w in _word_events(s, n))
+    N = sum(len(s.split()) + 1 for s in sentences)
+    return nats / N, math.exp(nats / N)
 
 
-def _ref_perplexity(prob, words: Sequence[str], n: int) -> float:
-    bits = -sum(math.log2(prob(c, ch)) for w in words for c, ch in _events(w, n))
-    return 2.0 ** (bits / sum(len(w) + 1 for w in words))
-
-
-def _judge_perplexity(obtained, args) -> Failure | None:
-    prob, words, n = args
-    expected = _ref_perplexity(prob, words, n)
-    failure = check_float(obtained, expected, name="a perplexidade", rtol=1e-9)
-    if failure is None or failure.kind != "values":
+def _judge_sentence_ppl(obtained, args) -> Failure | None:
+    prob, sentences, n = args
+    nats, ppl = _ref_sentence_ppl(prob, sentences, n)
+    failure = check_tuple(obtained, 2, "(nats, perplexidade)")
+    if failure is not None:
         return failure
-    logs = [[math.log2(prob(c, ch)) for c, ch in _events(w, n)] for w in words]
-    bits = -sum(map(sum, logs))
-    n_symbols = sum(len(w) + 1 for w in words)
-    n_letters = sum(len(w) for w in words)
-    candidates = [
-        (
-            bits / n_symbols,
-            "Você devolveu a entropia cruzada em bits por símbolo; a perplexidade é 2 elevado "
-            "a ela.",
-        ),
-        (
-            2.0 ** (bits / len(words)),
-            "Você dividiu pelo número de palavras: divida pelo número de símbolos previstos "
-            "(as letras mais o fim de cada palavra).",
-        ),
-        (
-            2.0 ** (bits / n_letters),
-            "Cada palavra de L letras tem L + 1 previsões: conte também o fim da palavra no "
-            "denominador.",
-        ),
-        (
-            2.0 ** (-sum(sum(x[:-1]) for x in logs) / n_letters),
-            "Faltou a previsão do fim da palavra ('.'): ela entra na soma e na contagem.",
-        ),
-        (
-            math.exp(bits / n_symbols),
-            "Você somou log2 mas exponenciou com e: use 2 ** (bits por símbolo), ou então "
-            "log natural com exp.",
-        ),
-        (
-            2.0 ** (bits * math.log(2) / n_symbols),
-            "Você somou logaritmos naturais e exponenciou com 2: use log2 com 2 **, ou log "
-            "natural com exp.",
-        ),
-    ]
-    value = float(obtained)
-    for wrong, hint in candidates:
-        if math.isclose(value, wrong, rel_tol=1e-9):
-            failure.hint = hint
-            break
+    logs = [[math.log(prob(c, w)) for c, w in _word_events(s, n)] for s in sentences]
+    total = -sum(map(sum, logs))
+    N = sum(len(x) for x in logs)
+    no_end = -sum(sum(x[:-1]) for x in logs)
+    n_words = N - len(sentences)
+    failure = check_float(
+        obtained[0], nats, name="a entropia cruzada (nats por palavra)", rtol=1e-9
+    )
+    if failure is not None:
+        if failure.kind == "values":
+            got = float(obtained[0])
+            for wrong, hint in [
+                (
+                    ppl,
+                    "A primeira posição é a entropia cruzada em nats e a segunda, a "
+                    "perplexidade: você as trocou?",
+                ),
+                (
+                    total / N / math.log(2),
+                    "Você calculou em bits (log2); aqui a entropia cruzada é em nats, com o "
+                    "logaritmo natural (math.log ou np.log).",
+                ),
+                (
+                    total / len(sentences),
+                    "Você dividiu pelo número de frases: divida pelo número de palavras "
+                    "previstas (as palavras mais o '</s>' de cada frase).",
+                ),
+                (
+                    total / n_words,
+                    "Cada frase de L palavras tem L + 1 previsões: conte também o '</s>' no "
+                    "denominador.",
+                ),
+                (
+                    no_end / n_words,
+                    "Faltou a previsão do fim da frase ('</s>'): ela entra na soma e na contagem.",
+                ),
+                (-nats, "O sinal está trocado: a entropia cruzada é −(1/N) Σ ln P, um número ≥ 0."),
+            ]:
+                if math.isclose(got, wrong, rel_tol=1e-9):
+                    failure.hint = hint
+                    break
+        return failure
+    failure = check_float(obtained[1], ppl, name="a perplexidade", rtol=1e-9)
+    if failure is not None and failure.kind == "values":
+        got = float(obtained[1])
+        for wrong, hint in [
+            (
+                2.0**nats,
+                "Com a entropia cruzada em nats, a perplexidade é e elevado a ela (math.exp), "
+                "não 2 elevado a ela: a base da exponencial é a base do logaritmo.",
+            ),
+            (nats, "A perplexidade é exp(entropia cruzada), não a própria entropia cruzada."),
+        ]:
+            if math.isclose(got, wrong, rel_tol=1e-9):
+                failure.hint = hint
+                break
     return failure
 
 
+def _word_vocab() -> list[str]:
+    return [*_WORDS, END]
+
+
 def _uniform_case() -> Case:
-    V = 30
-    alphabet = [BOUNDARY, *"abcdefghijklmnopqrstuvwxyzçãé"[: V - 1]]
+    V = len(_word_vocab())
 
     def make_args():
-        prob = _StrictProb(lambda c, ch: 1.0 / V, 2, alphabet)
-        return prob, ["casa", "bola", "abacate"], 2
+        prob = _StrictProb(lambda c, w: 1.0 / V, 2, _word_vocab())
+        return prob, list(_sentences(12, 3)), 2
 
     return Case(
-        "modelo uniforme (P = 1/V com V = 30, bigramas): a perplexidade deve ser exatamente V",
+        f"modelo uniforme (P = 1/V com V = {V}, bigramas): a perplexidade deve ser exatamente V",
         make_args=make_args,
-        judge=_judge_perplexity,
-        hint="Com todas as probabilidades iguais a 1/V a perplexidade é V: confira a média "
-        "(divida pelo número de símbolos previstos) e a exponenciação (2 ** bits).",
-        arg_names=("prob", "words", "n"),
+        judge=_judge_sentence_ppl,
+        hint="Com todas as probabilidades iguais a 1/V, a entropia cruzada é ln V e a "
+        "perplexidade é V: confira a média (divida pelo número de previsões) e a exponencial.",
+        arg_names=("prob", "sentences", "n"),
     )
 
 
 def _unigram_case() -> Case:
-    table = {BOUNDARY: 0.25, "a": 0.5, "b": 0.25}
+    table = {"o": 0.4, "gato": 0.3, "lê": 0.1, END: 0.2}
 
     def make_args():
-        prob = _StrictProb(lambda c, ch: table[ch], 1, list(table))
-        return prob, ["ab", "ba", "aab"], 1
+        prob = _StrictProb(lambda c, w: table[w], 1, list(table))
+        return prob, ["o gato", "gato lê o gato", "o"], 1
 
     return Case(
-        "unigramas (n = 1, contexto vazio) em ['ab', 'ba', 'aab']: o fim de cada palavra conta",
+        "unigramas (n = 1, contexto ()) em três frases curtas: o fim de cada frase conta",
         make_args=make_args,
-        judge=_judge_perplexity,
-        hint="São 3 + 3 + 4 = 10 previsões: as letras e o fim '.' de cada palavra.",
-        arg_names=("prob", "words", "n"),
+        judge=_judge_sentence_ppl,
+        hint="São 3 + 5 + 2 = 10 previsões: as palavras e o '</s>' de cada frase; com n = 1 o "
+        "contexto é a tupla vazia ().",
+        arg_names=("prob", "sentences", "n"),
     )
 
 
-def _ngram_case(description: str, n: int, k: float, n_val: int, hint: str) -> Case:
+@lru_cache(maxsize=4)
+def _word_model(n: int, k: float):
+    """Um modelo de n-gramas de palavras com suavização aditiva, treinado em 300 frases."""
+    counts = _ref_word_counts(_sentences(300, 0), n)
+    totals: dict[tuple, int] = {}
+    for (ctx, _), c in counts.items():
+        totals[ctx] = totals.get(ctx, 0) + c
+    V = len(_word_vocab())
+
+    def table(ctx, w):
+        return (counts.get((ctx, w), 0) + k) / (totals.get(ctx, 0) + k * V)
+
+    return table
+
+
+def _ngram_case(description: str, n: int, k: float, n_val: int, seed: int, hint: str) -> Case:
     def make_args():
-        model = _fitted(n, k)
-        _, val = _corpus()
-        prob = _StrictProb(model.prob, n, model.vocab.itos)
-        return prob, list(val[:n_val]), n
+        prob = _StrictProb(_word_model(n, k), n, _word_vocab())
+        return prob, list(_sentences(n_val, seed)), n
 
     return Case(
         description,
         make_args=make_args,
-        judge=_judge_perplexity,
+        judge=_judge_sentence_ppl,
         hint=hint,
-        arg_names=("prob", "words", "n"),
+        arg_names=("prob", "sentences", "n"),
     )
 
 
-def _perplexity_hidden(description: str, n: int = 4, k: float = 0.05, n_val: int = 60) -> Case:
-    return _ngram_case(description, n, k, n_val, "")
+def _perplexity_hidden(
+    description: str, n: int = 3, k: float = 0.05, n_val: int = 30, seed: int = 9
+) -> Case:
+    return _ngram_case(description, n, k, n_val, seed, "")
 
 
 # ---------------------------------------------------------------------- o banco
@@ -469,170 +650,181 @@ def build_questions() -> list[Question]:
     return [
         Question(
             "q1",
-            "Codificação one-hot",
-            "one_hot",
-            "one_hot(indices, vocab_size)",
+            "Saco de símbolos com preenchimento",
+            "bag_of_symbols",
+            "bag_of_symbols(indices, vocab_size)",
             1.0,
             (
-                _one_hot_case(
-                    "uma sequência: índices [2, 0, 4, 1] com V = 5",
-                    [2, 0, 4, 1],
-                    5,
-                    "A linha i tem um único 1, na coluna indices[i].",
+                _bag_case(
+                    "uma sequência sem preenchimento: índices [2, 0, 2, 1] com V = 4",
+                    [2, 0, 2, 1],
+                    4,
+                    "A posição i do saco conta quantas vezes o índice i aparece: [1, 1, 2, 0].",
                 ),
-                _one_hot_case(
-                    "um lote (B = 2, T = 3) com V = 6: a saída tem forma (2, 3, 6)",
-                    [[1, 2, 3], [5, 0, 4]],
+                _bag_case(
+                    "um lote (B = 2, T = 5) com preenchimento -1 no fim: a saída tem forma (2, 6)",
+                    [[1, 2, 3, -1, -1], [5, 0, 4, 4, 1]],
                     6,
-                    "Funcione para qualquer forma de indices: np.eye(V)[indices] faz isso.",
+                    "Um saco por sequência (some no último eixo); as posições com -1 não contam.",
                 ),
-                _one_hot_case(
-                    "os extremos: o índice 0 (a fronteira '.') e o último índice, V − 1 = 6",
-                    [[0, 6], [6, 0]],
-                    7,
-                    "Os índices vão de 0 a V − 1; o 0 é a fronteira e também tem a sua coluna.",
+                _bag_case(
+                    "'amor' e 'roma' (a mesma bolsa de letras) e uma sequência só de preenchimento",
+                    [[1, 3, 4, 5], [5, 4, 3, 1], [-1, -1, -1, -1]],
+                    6,
+                    "A ordem não importa no saco; uma sequência só de preenchimento dá o vetor "
+                    "nulo.",
+                ),
+                _bag_case(
+                    "lote de lotes (2 × 2 × 3) com o índice 0 (a fronteira) e V − 1 = 4",
+                    [[[0, 4, -1], [4, 4, 4]], [[0, 0, 1], [-1, -1, 2]]],
+                    5,
+                    "Funcione para qualquer forma: a saída é indices.shape[:-1] + (V,).",
                 ),
             ),
-            hidden_case=_one_hot_hidden,
+            hidden_case=_bag_hidden,
         ),
         Question(
             "q2",
-            "Janelas de contexto de tamanho fixo",
-            "context_windows",
-            "context_windows(indices, n_context)",
+            "Janelas centradas: o contexto dos dois lados",
+            "centered_windows",
+            "centered_windows(indices, w)",
             2.0,
             (
-                _windows_case(
-                    "palavra de 3 letras (índices [5, 3, 8]) com janela de 2",
+                _centered_case(
+                    "palavra de 3 letras (índices [5, 3, 8]) com w = 1",
                     [5, 3, 8],
-                    2,
-                    "Para [5, 3, 8] e janela 2: X = [[0, 0], [0, 5], [5, 3], [3, 8]] e "
-                    "y = [5, 3, 8, 0].",
-                ),
-                _windows_case(
-                    "palavra mais longa que a janela: 6 letras, janela de 3",
-                    [7, 1, 9, 9, 2, 4],
-                    3,
-                    "Quando a palavra é mais longa que a janela, a janela desliza: só os "
-                    "n_context símbolos mais recentes ficam.",
-                ),
-                _windows_case(
-                    "janela de 1: o contexto é só o símbolo anterior",
-                    [4, 6, 2],
                     1,
-                    "Com n_context = 1, X[i] = [símbolo anterior a y[i]], e X[0] = [0].",
+                    "Para [5, 3, 8] e w = 1: X = [[0, 3], [5, 8], [3, 0]] e y = [5, 3, 8].",
                 ),
-                _windows_case(
-                    "palavra vazia: só resta prever o fim",
-                    [],
+                _centered_case(
+                    "palavra mais longa que a janela: 6 letras, w = 2",
+                    [7, 1, 9, 9, 2, 4],
+                    2,
+                    "No meio da palavra, X[i] = indices[i − w : i] + indices[i + 1 : i + 1 + w].",
+                ),
+                _centered_case(
+                    "janela maior que a palavra: 2 letras, w = 3",
+                    [4, 6],
                     3,
-                    "Uma palavra vazia ainda tem uma previsão (o fim): X = [[0, 0, 0]] e y = [0].",
+                    "Complete com zeros dos dois lados: X[0] = [0, 0, 0, 6, 0, 0].",
+                ),
+                _centered_case(
+                    "palavra vazia: nenhuma letra, nenhuma linha",
+                    [],
+                    2,
+                    "Uma palavra vazia não tem letra para prever: X tem forma (0, 2w) e y, (0,).",
                 ),
             ),
-            hidden_case=_windows_hidden,
+            hidden_case=_centered_hidden,
         ),
         Question(
             "q3",
-            "Contagem de n-gramas",
-            "count_ngrams",
-            "count_ngrams(words, n)",
+            "Contagem de n-gramas de palavras, com marcadores de frase",
+            "count_word_ngrams",
+            "count_word_ngrams(sentences, n)",
             2.0,
             (
-                _counts_case(
-                    "bigramas numa palavra: ['ab'] com n = 2",
-                    ["ab"],
+                _word_counts_case(
+                    "bigramas numa frase: ['o gato'] com n = 2",
+                    ["o gato"],
                     2,
-                    "Para 'ab' e n = 2 a palavra é lida como '.ab.': os pares são ('.', 'a'), "
-                    "('a', 'b') e ('b', '.').",
+                    "Para 'o gato' e n = 2 a frase é lida como ['<s>', 'o', 'gato', '</s>']: os "
+                    "pares são (('<s>',), 'o'), (('o',), 'gato') e (('gato',), '</s>').",
                 ),
-                _counts_case(
-                    "n = 1: o contexto é a string vazia ''",
-                    ["ola", "oi"],
+                _word_counts_case(
+                    "n = 1: o contexto é a tupla vazia ()",
+                    ["o gato lê", "o livro"],
                     1,
-                    "Com n = 1 todas as chaves têm contexto '' (nenhum caractere anterior).",
+                    "Com n = 1 todas as chaves têm contexto () (nenhuma palavra anterior).",
                 ),
-                _counts_case(
-                    "trigramas em ['rede', 'redes', 'ola']: pares repetidos somam",
-                    ["rede", "redes", "ola"],
+                _word_counts_case(
+                    "trigramas em três frases: pares repetidos somam",
+                    ["o gato lê", "o gato", "a rede gera texto"],
                     3,
-                    "Com n = 3, 'rede' vira '..rede.'; ('..', 'r') aparece duas vezes.",
+                    "Com n = 3, 'o gato' vira ['<s>', '<s>', 'o', 'gato', '</s>']; "
+                    "(('<s>', '<s>'), 'o') aparece duas vezes.",
                 ),
-                _counts_case(
-                    "trigramas em 400 palavras do português",
-                    list(_corpus()[0]),
+                _word_counts_case(
+                    "trigramas em 300 frases sintéticas",
+                    _sentences(300, 0),
                     3,
-                    "Confira a sua função com palavras de verdade: acentos e palavras longas.",
+                    "Confira a sua função com mais frases: de 1 a 8 palavras, separadas por um "
+                    "espaço (use sentence.split()).",
                 ),
             ),
-            hidden_case=_counts_hidden,
+            hidden_case=_word_counts_hidden,
         ),
         Question(
             "q4",
-            "Distribuição suavizada do próximo caractere",
-            "smoothed_distribution",
-            "smoothed_distribution(counts, context, itos, k)",
+            "Desconto absoluto interpolado",
+            "discounted_distribution",
+            "discounted_distribution(counts, context, itos, d, p_lower)",
             2.0,
             (
-                _distribution_case(
-                    "contexto frequente ('..', o começo de palavra), Laplace (k = 1)",
+                _discounted_case(
+                    "contexto frequente ('..', o começo de palavra), d = 0,75",
                     3,
-                    1.0,
                     "..",
-                    1.0,
-                    "P(c | contexto) = (N(contexto, c) + k) / (N(contexto) + k·|V|).",
+                    0.75,
+                    "P(c | u) = max(N(u, c) − d, 0) / N(u) + d · N₁₊(u) / N(u) · p_lower[c].",
                 ),
-                _distribution_case(
-                    "contexto nunca visto ('qz'): a distribuição deve ser uniforme, 1/|V|",
+                _discounted_case(
+                    "contexto nunca visto ('qz'): a distribuição é p_lower",
                     3,
-                    1.0,
                     "qz",
-                    1.0,
-                    "Sem contagens, (0 + k) / (0 + k·|V|) = 1/|V| para todo símbolo.",
+                    0.75,
+                    "Sem contagens (N(u) = 0), toda a massa fica com o modelo de ordem menor.",
                 ),
-                _distribution_case(
-                    "k muito pequeno (0,001): quase a frequência relativa do contexto 'ca'",
+                _discounted_case(
+                    "d = 0: sem desconto, é a frequência relativa do contexto 'ca'",
                     3,
-                    1.0,
                     "ca",
-                    0.001,
-                    "Com k → 0 sobra N(contexto, c) / N(contexto): confira as contagens do "
-                    "contexto.",
+                    0.0,
+                    "Com d = 0 sobra N(u, c) / N(u): confira as contagens do contexto.",
                 ),
-                _distribution_case(
-                    "bigramas (contexto 'a'), k = 0,5",
+                _discounted_case(
+                    "contexto 'qu', com poucas continuações diferentes, d = 0,9",
+                    3,
+                    "qu",
+                    0.9,
+                    "N₁₊(u) conta os símbolos DIFERENTES vistos depois de u (contagem > 0).",
+                ),
+                _discounted_case(
+                    "bigramas (contexto 'a'), d = 0,5",
                     2,
-                    0.5,
                     "a",
                     0.5,
                     "O contexto de bigramas tem um só caractere; a fórmula é a mesma.",
                 ),
             ),
-            hidden_case=_distribution_hidden,
+            hidden_case=_discounted_hidden,
         ),
         Question(
             "q5",
-            "Perplexidade de um modelo de linguagem",
-            "perplexity",
-            "perplexity(prob, words, n)",
+            "Entropia cruzada e perplexidade por palavra, em nats",
+            "sentence_perplexity",
+            "sentence_perplexity(prob, sentences, n)",
             3.0,
             (
                 _uniform_case(),
                 _unigram_case(),
                 _ngram_case(
-                    "bigramas (k = 0,1) avaliados em 100 palavras de validação",
+                    "bigramas de palavras (k = 0,1) avaliados em 60 frases novas",
                     2,
                     0.1,
-                    100,
-                    "O contexto de cada previsão são os n − 1 = 1 símbolo anterior, com '.' "
-                    "no começo da palavra.",
+                    60,
+                    5,
+                    "O contexto de cada previsão é a tupla da n − 1 = 1 palavra anterior, com "
+                    "'<s>' no começo da frase.",
                 ),
                 _ngram_case(
-                    "trigramas (k = 0,1) avaliados em 100 palavras de validação",
+                    "trigramas de palavras (k = 0,1) avaliados em 60 frases novas",
                     3,
                     0.1,
-                    100,
-                    "Leia cada palavra como '..' + palavra + '.' e passe a prob os 2 símbolos "
-                    "anteriores a cada caractere.",
+                    60,
+                    5,
+                    "Leia cada frase como ['<s>', '<s>'] + frase.split() + ['</s>'] e passe a "
+                    "prob a tupla das 2 palavras anteriores a cada palavra prevista.",
                 ),
             ),
             hidden_case=_perplexity_hidden,

@@ -1,24 +1,35 @@
 """Banco de questões da lista 3 (capítulo 3): retropropagação através do tempo (BPTT) em numpy.
 
+O capítulo 3 deriva e mostra a BPTT da RNN com tanh e a verificação de gradientes
+elemento a elemento; a lista pede as mesmas ideias numa **variante**, para que copiar o
+capítulo ou chamar o pacote não baste: a RNN com ReLU (``nn.RNN(nonlinearity="relu")``)
+e a verificação por direções aleatórias.
+
 Questões (as funções que o estudante escreve):
 
-1. ``softmax_cross_entropy(logits, targets)``: a perda de entropia cruzada **somada** sobre o
-   lote e o seu gradiente em relação aos *logits*, ``ŷ − y``; devolve ``(loss, dlogits)``.
-2. ``rnn_cell_backward(dh, cache)``: a retropropagação de um passo da RNN simples, com o
-   ``cache = (x, h_prev, h, params)`` de ``rnncourse.rnn_cell_forward``; devolve
-   ``(dx, dh_prev, grads)``.
-3. ``rnn_backward(dH, cache)``: a BPTT sobre a sequência inteira, com o ``cache`` (lista
-   dos caches de cada passo) de ``rnncourse.rnn_forward``; devolve ``(dX, dh0, grads)``.
-4. ``gradient_check(f, x, grad, eps)``: o gradiente numérico por diferenças finitas
-   centradas e o erro relativo ``‖g − g̃‖ / (‖g‖ + ‖g̃‖)``; devolve ``(num_grad, rel_error)``.
-5. ``rnn_backward_truncated(dH, cache, k)``: a BPTT truncada em blocos disjuntos de ``k``
-   passos (TBPTT(k, k)); devolve ``(dX, grads)``.
+1. ``softmax_cross_entropy(logits, targets)``: a perda de entropia cruzada **somada** sobre as
+   linhas com alvo (o alvo ``-100`` é ignorado, como o ``ignore_index`` do PyTorch nas
+   posições de preenchimento) e o seu gradiente em relação aos escores, ``ŷ − y`` (zero nas
+   linhas ignoradas); devolve ``(loss, dlogits)``.
+2. ``relu_rnn_cell_backward(dh, cache)``: a retropropagação de um passo da RNN com ReLU,
+   ``h = max(0, x W_ihᵀ + b_ih + h_prev W_hhᵀ + b_hh)``, com o
+   ``cache = (x, h_prev, h, params)`` do passo para a frente; devolve ``(dx, dh_prev, grads)``.
+3. ``relu_rnn_backward(dH, cache)``: a BPTT dessa RNN sobre a sequência inteira (``cache`` é
+   a lista dos caches de cada passo); devolve ``(dX, dh0, grads)``.
+4. ``directional_check(f, x, grad, directions, eps)``: a verificação por **direções
+   aleatórias**: a derivada direcional numérica ao longo de cada ``v_k`` por diferença
+   centrada (duas avaliações de ``f`` por direção, qualquer que seja o tamanho de ``x``)
+   e o maior erro relativo entre ela e ``⟨grad, v_k⟩``; devolve ``(num_dir, max_rel_error)``.
+5. ``relu_rnn_tbptt(dH, cache, k)``: a BPTT truncada em blocos disjuntos de
+   ``k`` passos (TBPTT(k, k)) da mesma RNN; devolve ``(dX, grads)``.
 
-As referências são as do pacote (``rnncourse.rnn_numpy``, ``rnncourse.gradcheck``), que
-os testes do pacote conferem contra o autograd do PyTorch e contra diferenças finitas.
-Os casos da questão 2 conferem **um gradiente por vez** (só ``dW_ih``, só ``dx``...),
-para que a devolutiva diga qual está errado; os das questões 3 e 5 põem gradiente numa
-saída só (a última, a primeira) para isolar o caminho pelo tempo. O torch não é usado.
+As referências da RNN com ReLU são escritas aqui, em poucas linhas, e conferidas contra o
+autograd do PyTorch em ``tests/test_grading_lista_03.py``. Os casos da questão 2 conferem
+**um gradiente por vez** (só ``dW_ih``, só ``dx``...), para que a devolutiva diga qual está
+errado; os das questões 3 e 5 põem gradiente numa saída só (a última, a primeira) para
+isolar o caminho pelo tempo. Nenhuma função do pacote (a BPTT com tanh, o gradiente
+numérico elemento a elemento) ganha pontos: ``tests/test_grading_no_giveaways.py``
+confere. O torch não é usado.
 
 Fora do escopo: o motor (``core.py``) e os enunciados (no notebook da lista).
 """
@@ -30,8 +41,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from rnncourse.gradcheck import numerical_gradient as _ref_numerical_gradient
-from rnncourse.gradcheck import relative_error as _ref_relative_error
 from rnncourse.grading.compare import (
     Failure,
     check_array,
@@ -42,10 +51,9 @@ from rnncourse.grading.compare import (
     matches_any,
 )
 from rnncourse.grading.core import Case, Question
-from rnncourse.rnn_numpy import rnn_backward as _ref_backward
-from rnncourse.rnn_numpy import rnn_cell_backward as _ref_cell_backward
-from rnncourse.rnn_numpy import rnn_cell_forward as _ref_cell_forward
-from rnncourse.rnn_numpy import rnn_forward as _ref_forward
+from rnncourse.rnn_numpy import rnn_backward as _tanh_backward
+from rnncourse.rnn_numpy import rnn_cell_backward as _tanh_cell_backward
+from rnncourse.rnn_numpy import rnn_forward as _tanh_forward
 
 __all__ = ["TITLE", "build_questions"]
 
@@ -62,6 +70,37 @@ _GRAD_LABEL = {
 }
 
 Mistakes = list[tuple[Callable[[], object], str]]
+
+
+# ------------------------------------------------------- a RNN com ReLU (referência)
+def _ref_cell_forward(x: np.ndarray, h_prev: np.ndarray, params: Mapping[str, np.ndarray]):
+    """Um passo da RNN com ReLU: ``(h, cache)``, com ``cache = (x, h_prev, h, params)``."""
+    a = x @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T
+    h = np.maximum(a + params["bias_hh"], 0.0)  # (B, H)
+    return h, (x, h_prev, h, params)
+
+
+def _ref_cell_backward(dh: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A volta de um passo: ``da = dh ⊙ 1[h > 0]`` (a derivada da ReLU vale 0 ou 1)."""
+    x, h_prev, h, params = cache
+    da = dh * (h > 0.0)  # (B, H)
+    db = da.sum(axis=0)
+    grads = {"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev, "bias_ih": db, "bias_hh": db}
+    return da @ params["weight_ih"], da @ params["weight_hh"], grads
+
+
+def _ref_forward(X: np.ndarray, h0: np.ndarray, params: Mapping[str, np.ndarray]):
+    """A sequência inteira: ``(H (B, T, H), caches)``."""
+    h, states, caches = h0, [], []
+    for t in range(X.shape[1]):
+        h, cache = _ref_cell_forward(X[:, t], h, params)
+        states.append(h)
+        caches.append(cache)
+    return np.stack(states, axis=1), caches
+
+
+def _ref_backward(dH: np.ndarray, caches: list) -> tuple[np.ndarray, np.ndarray, dict]:
+    return _bptt(dH, caches)
 
 
 def _float_hint(value: object, candidates: Sequence[tuple[float, str]]) -> str | None:
@@ -82,12 +121,23 @@ def _log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return z - m - np.log(np.exp(z - m).sum(axis=axis, keepdims=True))
 
 
+#: alvo ignorado (o ``ignore_index`` do PyTorch, usado nas posições de preenchimento)
+IGNORE = -100
+
+
+def _valid(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As linhas com alvo de verdade e os alvos delas."""
+    rows = np.flatnonzero(np.asarray(targets) != IGNORE)
+    return rows, np.asarray(targets)[rows]
+
+
 def _ref_softmax_ce(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
     logp = _log_softmax(logits)
-    rows = np.arange(len(targets))
-    loss = float(-logp[rows, targets].sum())
-    dlogits = np.exp(logp)
-    dlogits[rows, targets] -= 1.0
+    rows, t = _valid(targets)
+    loss = float(-logp[rows, t].sum())
+    dlogits = np.zeros_like(logits)
+    dlogits[rows] = np.exp(logp[rows])
+    dlogits[rows, t] -= 1.0
     return loss, dlogits
 
 
@@ -98,7 +148,8 @@ def _judge_softmax_ce(obtained, args) -> Failure | None:
     if failure is not None:
         return failure
     N, V = logits.shape
-    rows = np.arange(N)
+    rows, t = _valid(targets)
+    n_valid = max(len(rows), 1)
     failure = check_float(obtained[0], loss, name="a perda", rtol=1e-9, atol=1e-12)
     if failure is not None:
         if failure.kind == "nonfinite":
@@ -114,6 +165,11 @@ def _judge_softmax_ce(obtained, args) -> Failure | None:
                 obtained[0],
                 [
                     (
+                        loss / n_valid,
+                        "Você tirou a média no lote; aqui a perda é a SOMA sobre os exemplos, "
+                        "como na equação do capítulo.",
+                    ),
+                    (
                         loss / N,
                         "Você tirou a média no lote; aqui a perda é a SOMA sobre os exemplos, "
                         "como na equação do capítulo.",
@@ -124,12 +180,12 @@ def _judge_softmax_ce(obtained, args) -> Failure | None:
                         "Use o logaritmo natural (np.log): a perda é medida em nats, não em bits.",
                     ),
                     (
-                        float(-logp.sum()),
+                        float(-logp[rows].sum()),
                         "Somou −log ŷ de todas as classes; só a classe do alvo entra "
                         "(o one-hot y zera as outras).",
                     ),
                     (
-                        float(-logits[rows, targets].sum()),
+                        float(-logits[rows, t].sum()),
                         "Faltou o termo log Σ_j exp(s_j): −log ŷ[alvo] = −s[alvo] + log Σ_j "
                         "exp(s_j).",
                     ),
@@ -139,26 +195,34 @@ def _judge_softmax_ce(obtained, args) -> Failure | None:
     failure = check_array(obtained[1], dlogits, name="dlogits", rtol=1e-7, atol=1e-10)
     if failure is not None and failure.kind == "values":
         with np.errstate(all="ignore"):
-            p = np.exp(_log_softmax(logits))
+            keep = np.zeros((N, 1))
+            keep[rows] = 1.0  # as linhas ignoradas têm gradiente zero
+            p_all = np.exp(_log_softmax(logits))
+            p = p_all * keep
             y = np.zeros_like(p)
-            y[rows, targets] = 1.0
+            y[rows, t] = 1.0
             failure.hint = matches_any(
                 obtained[1],
                 [
+                    (
+                        lambda: p_all - y,
+                        "As linhas com alvo −100 (ignoradas) ficaram com gradiente ŷ: elas não "
+                        "entram na perda, então o gradiente delas é ZERO.",
+                    ),
                     (lambda: p, "Faltou subtrair o one-hot do alvo: dlogits = ŷ − y."),
                     (lambda: y - p, "O sinal está trocado: o gradiente é ŷ − y, não y − ŷ."),
                     (
-                        lambda: (p - y) / N,
+                        lambda: (p - y) / n_valid,
                         "Você dividiu por N; como a perda é a soma, o gradiente é ŷ − y, sem "
                         "dividir.",
                     ),
                     (
-                        lambda: -y / p,
+                        lambda: -y / p_all * keep,
                         "Esse é o gradiente em relação às probabilidades ŷ. Pela regra da cadeia "
                         "através da softmax, o gradiente em relação aos logits fica ŷ − y.",
                     ),
                     (
-                        lambda: np.exp(_log_softmax(logits, axis=0)) - y,
+                        lambda: (np.exp(_log_softmax(logits, axis=0)) - y) * keep,
                         "A softmax é por linha (axis=-1, sobre o vocabulário), não por coluna.",
                     ),
                 ],
@@ -180,11 +244,12 @@ def _softmax_ce_case(description: str, logits, targets, hint: str) -> Case:
 
 
 def _softmax_ce_hidden(
-    description: str, N: int = 5, V: int = 7, scale: float = 3.0, seed: int = 0
+    description: str, N: int = 5, V: int = 7, scale: float = 3.0, ignored: int = 1, seed: int = 0
 ) -> Case:
     rng = np.random.default_rng(seed)
     logits = rng.normal(0.0, scale, size=(N, V))
     targets = rng.integers(0, V, size=N)
+    targets[rng.permutation(N)[:ignored]] = IGNORE
     return _softmax_ce_case(description, logits.tolist(), targets.tolist(), "")
 
 
@@ -223,19 +288,26 @@ def _check_grads_dict(grads: object) -> Failure | None:
 def _cell_backward_mistakes(dh, cache, item: str) -> Mistakes:
     """Saídas de erros típicos para o gradiente ``item`` e a dica de cada um."""
     x, h_prev, h, p = cache
-    da = dh * (1.0 - h**2)
+    da = dh * (h > 0.0)
     no_deriv = (
-        "Faltou a derivada da tanh: primeiro da = dh ⊙ (1 − h²) (com o h da saída do passo); "
-        "todos os gradientes partem de da, não de dh."
+        "Faltou a derivada da ReLU: primeiro da = dh ⊙ 1[h > 0] (1 onde a unidade está ligada, "
+        "0 onde h = 0); todos os gradientes partem de da, não de dh. Cuidado: h >= 0 vale para "
+        "toda unidade da ReLU, e a máscara precisa ser h > 0."
     )
-    deriv_1mh = "A derivada da tanh é 1 − h² (h ao quadrado), não 1 − h."
-    deriv_sigmoid = "h(1 − h) é a derivada da sigmoide; a da tanh é 1 − h²."
+    deriv_tanh = (
+        "1 − h² é a derivada da tanh (a RNN do capítulo); nesta lista a ativação é a ReLU, cuja "
+        "derivada vale 1 onde h > 0 e 0 onde h = 0: da = dh ⊙ (h > 0)."
+    )
+    deriv_times_h = (
+        "Você multiplicou dh por h; a derivada da ReLU não é a própria saída: ela vale 0 ou 1, "
+        "da = dh ⊙ (h > 0)."
+    )
 
     def with_da(fn: Callable[[np.ndarray], object]) -> list[tuple[Callable[[], object], str]]:
         return [
             (lambda: fn(dh), no_deriv),
-            (lambda: fn(dh * (1.0 - h)), deriv_1mh),
-            (lambda: fn(dh * h * (1.0 - h)), deriv_sigmoid),
+            (lambda: fn(dh * (1.0 - h**2)), deriv_tanh),
+            (lambda: fn(dh * h), deriv_times_h),
         ]
 
     if item == "weight_ih":
@@ -357,17 +429,17 @@ def _cell_backward_case(
     seed: int,
     items: Sequence[str] = _CELL_ITEMS,
     hint: str = "",
-    saturate: bool = False,
+    off: bool = False,
 ) -> Case:
     B, D, H = dims
 
     def make_args():
         rng = np.random.default_rng(seed + 3000)
         x = rng.normal(size=(B, D))
-        h_prev = rng.uniform(-1, 1, size=(B, H))
+        h_prev = rng.uniform(0, 1, size=(B, H))  # estados da ReLU: nunca negativos
         params = _params(D, H, seed)
-        if saturate:  # |pré-ativação| > 30 em toda unidade: tanh = ±1 em float64
-            params["bias_ih"] = 40.0 * np.where(rng.random(H) < 0.5, -1.0, 1.0)
+        if off:  # pré-ativação < −30 em toda unidade: a ReLU desliga todas (h = 0)
+            params["bias_ih"] = np.full(H, -40.0)
         _, cache = _ref_cell_forward(x, h_prev, params)
         dh = rng.normal(size=(B, H))
         return dh, cache
@@ -396,6 +468,7 @@ def _bptt(
     accumulate: str = "sum",
     forward_order: bool = False,
     cut: Callable[[int], bool] | None = None,
+    cell: Callable | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """BPTT configurável: a certa e as variantes erradas (e a truncada, com ``cut``).
 
@@ -407,7 +480,9 @@ def _bptt(
     dh_next = np.zeros_like(dH[:, 0])
     steps = range(T) if forward_order else reversed(range(T))
     for t in steps:
-        dx, dh_prev, g = _ref_cell_backward(dH[:, t] + (dh_next if carry else 0.0), caches[t])
+        dx, dh_prev, g = (cell or _ref_cell_backward)(
+            dH[:, t] + (dh_next if carry else 0.0), caches[t]
+        )
         dX[:, t] = dx
         for key in grads:
             grads[key] = g[key] if accumulate == "overwrite" else grads[key] + g[key]
@@ -440,6 +515,12 @@ def _bptt_mistakes(dH, caches) -> list[tuple[Callable[[], tuple], str]]:
             lambda: _bptt(dH, caches, forward_order=True),
             "Percorra os passos de trás para a frente (for t in reversed(range(T))): o "
             "gradiente do passo t depende do que volta do passo t + 1.",
+        ),
+        (
+            lambda: _tanh_backward(dH, caches),
+            "Esse é o gradiente da RNN com tanh (a do capítulo, a de rnncourse.rnn_backward): "
+            "aqui cada passo usa a derivada da ReLU, da = δ_t ⊙ (h_t > 0); use a sua "
+            "relu_rnn_cell_backward.",
         ),
     ]
 
@@ -507,7 +588,7 @@ def _make_sequence(dims: tuple[int, int, int, int], seed: int, mask: str):
     B, T, D, H = dims
     rng = np.random.default_rng(seed + 4000)
     X = rng.normal(size=(B, T, D))
-    h0 = rng.uniform(-1, 1, size=(B, H))
+    h0 = rng.uniform(0, 1, size=(B, H))  # um estado da ReLU: nunca negativo
     _, cache = _ref_forward(X, h0, _params(D, H, seed, 0.5))
     dH = rng.normal(size=(B, T, H))
     if mask == "last":
@@ -529,8 +610,8 @@ def _judge_backward(obtained, args) -> Failure | None:
         _SEQ_ITEMS,
         lambda: _bptt_mistakes(dH, cache),
         _seq_shape_hints(B, T, D, H),
-        "Se a questão 2 ainda não passou, corrija-a primeiro: rnn_backward usa a sua "
-        "rnn_cell_backward. Confira também que o passo t usa cache[t] e dH[:, t].",
+        "Se a questão 2 ainda não passou, corrija-a primeiro: relu_rnn_backward usa a sua "
+        "relu_rnn_cell_backward. Confira também que o passo t usa cache[t] e dH[:, t].",
     )
 
 
@@ -553,29 +634,27 @@ def _backward_hidden(
 
 
 # ---------------------------------------------------------------------- q4
-def _forward_difference(f, x: np.ndarray, eps: float) -> np.ndarray:
-    out = np.empty_like(x)
-    base = f(x.copy())
-    for idx in np.ndindex(x.shape):
-        xp = x.copy()
-        xp[idx] += eps
-        out[idx] = (f(xp) - base) / eps
-    return out
-
-
-def _ref_num_grad(f, x: np.ndarray, eps: float) -> np.ndarray:
-    work = x.copy()
-    return _ref_numerical_gradient(lambda: f(work), work, eps)
-
-
 class _Scalar:
-    """Uma função escalar de ``x`` com nome legível (aparece no relatório se algo falhar)."""
+    """Uma função escalar de ``x`` com nome legível e um limite de avaliações.
 
-    def __init__(self, fn: Callable[[np.ndarray], float], text: str):
+    A resposta pode chamá-la no máximo ``budget`` vezes (a verificação por direções usa duas
+    avaliações por direção, mais uma de folga); o juiz usa ``fn`` direto, fora do limite.
+    """
+
+    def __init__(self, fn: Callable[[np.ndarray], float], text: str, budget: int = 10**9):
         self.fn = fn
         self.text = text
+        self.budget = budget
+        self.calls = 0
 
     def __call__(self, x: np.ndarray) -> float:
+        self.calls += 1
+        if self.calls > self.budget:
+            raise RuntimeError(
+                f"f foi chamada mais de {self.budget} vezes: a verificação por direções usa só "
+                "duas avaliações de f por direção (não calcule o gradiente numérico elemento a "
+                "elemento)"
+            )
         return float(self.fn(np.asarray(x, dtype=np.float64)))
 
     def __repr__(self) -> str:
@@ -585,137 +664,204 @@ class _Scalar:
         return self
 
 
-def _judge_gradcheck(obtained, args) -> Failure | None:
-    f, x, grad, eps = args
-    expected = _ref_num_grad(f, x, eps)
-    rel = _ref_relative_error(grad, expected)
-    failure = check_tuple(obtained, 2, "(num_grad, rel_error)")
+def _directional(f, x, V, eps: float, *, kind: str = "central", unit: bool = False):
+    """As derivadas direcionais numéricas (K,) (e as variantes erradas, pelo nome)."""
+    out = np.empty(len(V))
+    base = f.fn(x) if kind == "forward" else 0.0
+    for k, v in enumerate(V):
+        if unit:
+            norm = np.linalg.norm(v)
+            v = v / norm if norm > 0 else v
+        plus, minus = f.fn(x + eps * v), f.fn(x - eps * v)
+        if kind == "forward":
+            out[k] = (plus - base) / eps
+        elif kind == "no_two":
+            out[k] = (plus - minus) / eps
+        else:
+            out[k] = (plus - minus) / (2.0 * eps)
+    return out
+
+
+def _analytic(grad, V) -> np.ndarray:
+    return np.array([float(np.sum(grad * v)) for v in V])
+
+
+def _judge_directional(obtained, args) -> Failure | None:
+    f, x, grad, V, eps = args
+    expected = _directional(f, x, V, eps)
+    K = len(V)
+    failure = check_tuple(obtained, 2, "(num_dir, max_rel_error)")
     if failure is not None:
         return failure
-    num_grad, rel_error = obtained
+    num_dir, rel_error = obtained
     failure = check_array(
-        num_grad,
+        num_dir,
         expected,
-        name="o gradiente numérico",
+        name="as derivadas direcionais numéricas",
         rtol=1e-6,
         atol=1e-8,
-        dtype_hint="x é float64 e o gradiente numérico também deve ser (np.empty_like(x) ou "
-        "np.zeros(x.shape)).",
+        dtype_hint="Devolva um array float64 de forma (K,), uma derivada por direção.",
     )
     if failure is not None:
         if failure.kind == "shape":
             failure.hint = (
-                f"O gradiente numérico tem a forma de x, {x.shape}: um elemento para cada "
-                "elemento de x (percorra os índices com np.ndindex(x.shape))."
+                f"Devolva uma derivada direcional por direção: um array de forma (K,) = ({K},), "
+                "não um gradiente com a forma de x."
             )
         elif failure.kind == "values":
             failure.hint = matches_any(
-                num_grad,
+                num_dir,
                 [
                     (
-                        lambda: _forward_difference(f, x, eps),
-                        "Essa é a diferença para a frente, (f(x + ε) − f(x)) / ε, com erro da "
-                        "ordem de ε; use a centrada, (f(x + ε) − f(x − ε)) / (2ε).",
+                        lambda: _directional(f, x, V, eps, kind="forward"),
+                        "Essa é a diferença para a frente, (f(x + εv) − f(x)) / ε, com erro da "
+                        "ordem de ε; use a centrada, (f(x + εv) − f(x − εv)) / (2ε).",
                     ),
                     (
-                        lambda: 2.0 * expected,
-                        "Faltou o 2 do denominador: (f(x + ε) − f(x − ε)) / (2ε).",
+                        lambda: _directional(f, x, V, eps, kind="no_two"),
+                        "Faltou o 2 do denominador: (f(x + εv) − f(x − εv)) / (2ε).",
                     ),
                     (
-                        lambda: _ref_num_grad(f, x, 1e-6),
+                        lambda: _directional(f, x, V, 1e-6),
                         "Use o eps recebido como argumento (este caso passa eps = "
                         f"{format_number(eps)}), não um valor fixo.",
                     ),
                     (
-                        lambda: grad,
-                        "Você devolveu o próprio grad (o analítico); o numérico vem só de "
-                        "avaliações de f.",
+                        lambda: _directional(f, x, V, eps, unit=True),
+                        "Não normalize as direções: a derivada ao longo de v_k é ⟨∇f, v_k⟩ com o "
+                        "v_k recebido, do tamanho que ele tem.",
+                    ),
+                    (
+                        lambda: _analytic(grad, V),
+                        "Você devolveu ⟨grad, v_k⟩, a derivada ANALÍTICA; a numérica vem só de "
+                        "avaliações de f ao longo de v_k.",
                     ),
                 ],
             )
         return failure
-    if rel >= 1e-4:
-        failure = check_float(rel_error, rel, name="o erro relativo", rtol=1e-6)
-    else:  # gradiente certo: o erro relativo é só arredondamento, perto de zero
-        failure = check_float(rel_error, rel, name="o erro relativo", rtol=0.0, atol=1e-6)
+    # as derivadas numéricas da resposta passaram: o erro esperado é calculado com elas, para
+    # que o arredondamento das duas contas não conte como erro
+    b = np.asarray(num_dir, dtype=float)
+    a = _analytic(grad, V)
+    rel = _max_rel(a, b)
+    failure = check_float(rel_error, rel, name="o maior erro relativo", rtol=1e-6, atol=1e-9)
     if failure is None:
         return None
     if failure.kind == "nonfinite":
         failure.hint = (
-            "Quando os dois gradientes são zero, ‖g‖ + ‖g̃‖ = 0: nesse caso o erro relativo é 0 "
-            "(não divida por zero)."
+            "Numa direção em que as duas derivadas são zero, |a_k| + |ã_k| = 0: ali o erro "
+            "relativo é 0 (não divida por zero)."
         )
     elif failure.kind == "values":
-        a = np.asarray(grad, dtype=float)
-        b = expected
-        diff = float(np.linalg.norm(a - b))
+        diff = np.abs(a - b)
+        den = np.abs(a) + np.abs(b)
         na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+        r = _elementwise(a, b)
         failure.hint = _float_hint(
             rel_error,
             [
-                (diff, "Faltou dividir pela soma das normas: ‖g − g̃‖ / (‖g‖ + ‖g̃‖)."),
                 (
-                    diff / nb if nb > 0 else math.nan,
-                    "O denominador é a soma das DUAS normas, ‖g‖ + ‖g̃‖, não só a do "
-                    "gradiente numérico.",
+                    float(np.linalg.norm(a - b)) / (na + nb) if na + nb > 0 else 0.0,
+                    "Você calculou um erro relativo só para o vetor das K derivadas; aqui se "
+                    "pede o MAIOR erro relativo direção a direção, max_k |a_k − ã_k| / "
+                    "(|a_k| + |ã_k|).",
                 ),
                 (
-                    diff / na if na > 0 else math.nan,
-                    "O denominador é a soma das DUAS normas, ‖g‖ + ‖g̃‖, não só a do "
-                    "gradiente analítico.",
+                    _max_rel_max_den(a, b),
+                    "O denominador de cada direção é a soma |a_k| + |ã_k|, não o maior dos dois "
+                    "(a forma do capítulo usa o máximo; esta lista, a soma).",
                 ),
                 (
-                    float(np.abs(a - b).max()) / (na + nb) if na + nb > 0 else math.nan,
-                    "Use a norma euclidiana de tudo (np.linalg.norm) no numerador, não o "
-                    "maior elemento.",
+                    float(diff.max()) if diff.size else 0.0,
+                    "Você devolveu a maior diferença absoluta; divida cada diferença por "
+                    "|a_k| + |ã_k| antes de tirar o máximo.",
                 ),
                 (
-                    float(np.abs(a - b).mean()),
-                    "O erro relativo é ‖g − g̃‖ / (‖g‖ + ‖g̃‖), com normas euclidianas, não a "
-                    "média das diferenças.",
+                    float(r.mean()) if r.size else math.nan,
+                    "Você tirou a média dos erros relativos; a verificação usa o MÁXIMO.",
+                ),
+                (
+                    float(diff.max() / den.max()) if diff.size and den.max() > 0 else math.nan,
+                    "Você dividiu a maior diferença pela maior soma; divida direção a direção e "
+                    "só depois tire o máximo.",
                 ),
             ],
         )
     return failure
 
 
-def _gradcheck_case(
+def _elementwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|a_i − b_i| / (|a_i| + |b_i|)``, com 0 onde os dois são zero."""
+    den = np.abs(a) + np.abs(b)
+    out = np.zeros(np.shape(a))
+    np.divide(np.abs(a - b), den, out=out, where=den > 0)
+    return out
+
+
+def _max_rel(a: np.ndarray, b: np.ndarray) -> float:
+    """O maior erro relativo elemento a elemento (0 para arrays vazios)."""
+    r = _elementwise(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    return float(r.max()) if r.size else 0.0
+
+
+def _max_rel_max_den(a: np.ndarray, b: np.ndarray) -> float:
+    den = np.maximum(np.abs(a), np.abs(b))
+    out = np.zeros(np.shape(a))
+    np.divide(np.abs(a - b), den, out=out, where=den > 0)
+    return float(out.max()) if out.size else math.nan
+
+
+def _directions(shape, K: int, seed: int, zero: bool = False) -> np.ndarray:
+    V = np.random.default_rng([seed, 77]).normal(size=(K, *shape))
+    if zero:
+        V[0] = 0.0  # uma direção nula: as duas derivadas são zero
+    return V
+
+
+def _directional_case(
     description: str,
-    make_problem: Callable[[], tuple[_Scalar, np.ndarray, np.ndarray]],
+    make_problem: Callable[[], tuple[Callable, np.ndarray, np.ndarray, str]],
+    K: int,
     eps: float,
+    seed: int,
     hint: str,
+    zero: bool = False,
 ) -> Case:
     def make_args():
-        f, x, grad = make_problem()
-        return f, x, grad, eps
+        fn, x, grad, text = make_problem()
+        f = _Scalar(fn, text, budget=2 * K + 1)
+        return f, x, grad, _directions(x.shape, K, seed, zero), eps
 
     return Case(
         description,
         make_args=make_args,
-        judge=_judge_gradcheck,
+        judge=_judge_directional,
         hint=hint,
-        arg_names=("f", "x", "grad", "eps"),
+        arg_names=("f", "x", "grad", "directions", "eps"),
     )
 
 
-def _cubic_problem():
-    x = np.random.default_rng(1).uniform(-1.5, 1.5, size=(2, 3))
-    return _Scalar(lambda v: np.sum(v**3), "f(x) = Σ x³"), x, 3.0 * x**2
+def _cubic_problem(shape=(2, 3), seed: int = 1):
+    def make():
+        x = np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape)
+        return (lambda v: np.sum(v**3)), x, 3.0 * x**2, "f(x) = Σ x³"
+
+    return make
 
 
-def _sine_problem(k: float = 5.0, seed: int = 2, shape=(3, 2), plant: bool = False):
+def _sine_problem(k: float = 2.0, seed: int = 4, shape=(2, 3), plant: bool = True):
     def make():
         x = np.random.default_rng(seed).uniform(-1.0, 1.0, size=shape)
         grad = k * np.cos(k * x)
         if plant:
-            grad.flat[0] += 1.0  # um elemento errado: o erro relativo acusa
-        return _Scalar(lambda v: np.sum(np.sin(k * v)), f"f(x) = Σ sin({k:g} x)"), x, grad
+            grad.flat[0] += 1.0  # um elemento errado: as direções acusam
+        return (lambda v: np.sum(np.sin(k * v))), x, grad, f"f(x) = Σ sin({k:g} x)"
 
     return make
 
 
 def _rnn_problem():
-    """A perda linear ``Σ H ⊙ G`` de uma RNN pequena em função de ``W_hh`` e o seu gradiente."""
+    """A perda linear ``Σ H ⊙ G`` de uma RNN com tanh em função de ``W_hh``."""
     rng = np.random.default_rng(3)
     B, T, D, H = 2, 5, 3, 4
     X = rng.normal(size=(B, T, D))
@@ -724,23 +870,23 @@ def _rnn_problem():
     params = _params(D, H, 7, 0.5)
 
     def loss(W):
-        states, _ = _ref_forward(X, h0, {**params, "weight_hh": W})
+        states, _ = _tanh_forward(X, h0, {**params, "weight_hh": W})
         return np.sum(states * G)
 
-    _, cache = _ref_forward(X, h0, params)
-    _, _, grads = _ref_backward(G, cache)
-    f = _Scalar(loss, "f(W_hh) = Σ_t Σ h_t ⊙ G_t de uma RNN com B = 2, T = 5, D = 3, H = 4")
-    return f, params["weight_hh"].copy(), grads["weight_hh"]
-
-
-def _constant_problem():
-    return _Scalar(lambda v: 3.0, "f(x) = 3 (constante)"), np.ones((2, 2)), np.zeros((2, 2))
+    _, cache = _tanh_forward(X, h0, params)
+    # a BPTT que esqueceu o caminho pelo tempo (dh_next nunca é somado): a verificação acusa
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(T):
+        _, _, g = _tanh_cell_backward(G[:, t], cache[t])
+        grads = {k: grads[k] + g[k] for k in grads}
+    text = "f(W_hh) = Σ_t Σ h_t ⊙ G_t de uma RNN com B = 2, T = 5, D = 3, H = 4"
+    return loss, params["weight_hh"].copy(), grads["weight_hh"], text
 
 
 def _gradcheck_hidden(
-    description: str, k: float = 3.0, seed: int = 9, shape=(4,), eps: float = 1e-5
+    description: str, k: float = 3.0, seed: int = 9, shape=(4,), K: int = 3, eps: float = 1e-5
 ) -> Case:
-    return _gradcheck_case(description, _sine_problem(k, seed, shape, plant=True), eps, "")
+    return _directional_case(description, _sine_problem(k, seed, shape), K, eps, seed, "")
 
 
 # ---------------------------------------------------------------------- q5
@@ -773,6 +919,11 @@ def _truncated_mistakes(dH, caches, k: int) -> list[tuple[Callable[[], tuple], s
             lambda: _bptt(dH, caches, carry=False),
             "Você cortou o gradiente em todo passo (como se k = 1): dentro de um bloco o "
             "gradiente volta normalmente.",
+        ),
+        (
+            lambda: _bptt(dH, caches, cut=_block_cut(k), cell=_tanh_cell_backward),
+            "Esse é o gradiente da RNN com tanh: a BPTT truncada desta lista é a da RNN com "
+            "ReLU (use a sua relu_rnn_cell_backward em cada passo).",
         ),
         (
             lambda: _windowed(dH, caches, k),
@@ -867,16 +1018,19 @@ def build_questions() -> list[Question]:
                     "loss = −log ŷ[alvo] com ŷ = softmax(logits); dlogits = ŷ − y.",
                 ),
                 _softmax_ce_case(
-                    "lote N = 4, V = 3, com alvos nas duas pontas do vocabulário (0 e V − 1)",
+                    "lote N = 4, V = 3, alvos nas duas pontas (0 e V − 1) e uma linha "
+                    "ignorada (alvo −100)",
                     [[0.2, 1.0, -0.5], [1.5, -2.0, 0.3], [0.0, 0.4, 2.2], [-1.0, 0.5, 0.5]],
-                    [0, 2, 2, 1],
-                    "A perda é a soma das perdas das N linhas; dlogits tem uma linha por exemplo.",
+                    [0, 2, -100, 1],
+                    "A perda é a soma das perdas das linhas com alvo; a linha ignorada não "
+                    "entra e tem gradiente zero.",
                 ),
                 _softmax_ce_case(
-                    "logits todos iguais: perda N · ln V e dlogits = 1/V − y",
-                    np.zeros((2, 4)).tolist(),
-                    [1, 3],
-                    "Com logits iguais, ŷ é uniforme (1/V em cada classe).",
+                    "logits todos iguais, 3 linhas e a do meio ignorada: perda 2 · ln V",
+                    np.zeros((3, 4)).tolist(),
+                    [1, -100, 3],
+                    "Com logits iguais, ŷ é uniforme (1/V em cada classe); a linha ignorada "
+                    "fica com dlogits zero.",
                 ),
                 _softmax_ce_case(
                     "logits grandes (±1000): sem overflow",
@@ -885,14 +1039,20 @@ def build_questions() -> list[Question]:
                     "Subtraia o maior logit de cada linha antes da exponencial: a softmax não "
                     "muda e exp não transborda.",
                 ),
+                _softmax_ce_case(
+                    "todas as linhas ignoradas: perda 0 e dlogits zero",
+                    [[0.5, -0.2, 1.0], [2.0, 0.0, -1.0]],
+                    [-100, -100],
+                    "Sem nenhum alvo, a soma é vazia: perda 0.0 e gradiente zero.",
+                ),
             ),
             hidden_case=_softmax_ce_hidden,
         ),
         Question(
             "q2",
-            "A retropropagação de um passo da RNN",
-            "rnn_cell_backward",
-            "rnn_cell_backward(dh, cache)",
+            "A retropropagação de um passo da RNN com ReLU",
+            "relu_rnn_cell_backward",
+            "relu_rnn_cell_backward(dh, cache)",
             2.0,
             (
                 _cell_backward_case(
@@ -900,7 +1060,7 @@ def build_questions() -> list[Question]:
                     (3, 4, 5),
                     0,
                     ("weight_ih",),
-                    "dW_ih = da.T @ x, com da = dh ⊙ (1 − h²).",
+                    "dW_ih = da.T @ x, com da = dh ⊙ (h > 0).",
                 ),
                 _cell_backward_case(
                     "só dW_hh (grads['weight_hh'])",
@@ -930,24 +1090,25 @@ def build_questions() -> list[Question]:
                     "dh_prev (B, H).",
                 ),
                 _cell_backward_case(
-                    "tanh saturada (viés ±40): h = ±1 e todos os gradientes zero, sem NaN",
+                    "todas as unidades desligadas (viés −40): h = 0 e todos os gradientes zero",
                     (2, 3, 4),
                     6,
-                    hint="Com h = ±1, a derivada 1 − h² é zero: nenhum gradiente passa.",
-                    saturate=True,
+                    hint="Com h = 0 em toda unidade, a derivada da ReLU é zero: nenhum gradiente "
+                    "passa (nem para dx, nem para dh_prev).",
+                    off=True,
                 ),
             ),
             hidden_case=_cell_backward_hidden,
         ),
         Question(
             "q3",
-            "A BPTT ao longo da sequência",
-            "rnn_backward",
-            "rnn_backward(dH, cache)",
+            "A BPTT da RNN com ReLU ao longo da sequência",
+            "relu_rnn_backward",
+            "relu_rnn_backward(dH, cache)",
             2.0,
             (
                 _backward_case(
-                    "T = 1: igual a rnn_cell_backward",
+                    "T = 1: igual a relu_rnn_cell_backward",
                     (2, 1, 3, 4),
                     50,
                     hint="Com T = 1, dX[:, 0], dh0 e grads são os de um passo.",
@@ -973,8 +1134,8 @@ def build_questions() -> list[Question]:
                     "sequência completa (B = 2, T = 5, D = 3, H = 4)",
                     (2, 5, 3, 4),
                     53,
-                    hint="No passo t: dx, dh_next, g = rnn_cell_backward(dH[:, t] + dh_next, "
-                    "cache[t]); some g nos grads.",
+                    hint="No passo t: dx, dh_next, g = relu_rnn_cell_backward(dH[:, t] + "
+                    "dh_next, cache[t]); some g nos grads.",
                 ),
                 _backward_case(
                     "uma sequência só e mais longa (B = 1, T = 12)",
@@ -987,49 +1148,69 @@ def build_questions() -> list[Question]:
         ),
         Question(
             "q4",
-            "Verificação de gradientes por diferenças finitas",
-            "gradient_check",
-            "gradient_check(f, x, grad, eps)",
+            "Verificação de gradientes por direções aleatórias",
+            "directional_check",
+            "directional_check(f, x, grad, directions, eps)",
             2.0,
             (
-                _gradcheck_case(
-                    "f(x) = Σ x³ com o gradiente certo (3x²): erro relativo perto de zero",
-                    _cubic_problem,
+                _directional_case(
+                    "f(x) = Σ x³ com o gradiente certo (3x²), 3 direções: erro perto de zero",
+                    _cubic_problem(),
+                    3,
                     1e-6,
-                    "num_grad[i] = (f(x + ε eᵢ) − f(x − ε eᵢ)) / (2ε), um elemento de cada vez.",
+                    0,
+                    "ã_k = (f(x + ε v_k) − f(x − ε v_k)) / (2ε), com v_k = directions[k].",
                 ),
-                _gradcheck_case(
-                    "eps = 10⁻³ e f(x) = Σ sin(5x): a diferença centrada, com o eps recebido",
-                    _sine_problem(5.0, 2, (3, 2)),
+                _directional_case(
+                    "eps = 10⁻³ e f(x) = Σ x³: a diferença centrada, com o eps recebido",
+                    _cubic_problem((3, 2), 2),
+                    3,
                     1e-3,
+                    1,
                     "Use a diferença centrada com o eps do argumento.",
                 ),
-                _gradcheck_case(
-                    "grad com um elemento errado: o erro relativo acusa",
-                    _sine_problem(2.0, 4, (2, 3), plant=True),
+                _directional_case(
+                    "grad com um elemento errado, 4 direções: o erro relativo acusa",
+                    _sine_problem(2.0, 4, (2, 3)),
+                    4,
                     1e-6,
-                    "rel_error = ‖grad − num_grad‖ / (‖grad‖ + ‖num_grad‖), normas euclidianas.",
+                    2,
+                    "max_rel_error = max_k |⟨grad, v_k⟩ − ã_k| / (|⟨grad, v_k⟩| + |ã_k|).",
                 ),
-                _gradcheck_case(
-                    "a perda de uma RNN pequena em função de W_hh, com o gradiente da BPTT",
+                _directional_case(
+                    "x de forma (6, 8) e só 2 direções: no máximo 5 avaliações de f",
+                    _cubic_problem((6, 8), 5),
+                    2,
+                    1e-6,
+                    3,
+                    "Duas avaliações de f por direção: o custo não depende do tamanho de x.",
+                ),
+                _directional_case(
+                    "uma direção nula (as duas derivadas são zero) e grad errado: sem NaN",
+                    _sine_problem(3.0, 6, (2, 2)),
+                    3,
+                    1e-6,
+                    4,
+                    "Numa direção em que |⟨grad, v_k⟩| + |ã_k| = 0, o erro relativo é 0.",
+                    zero=True,
+                ),
+                _directional_case(
+                    "a perda de uma RNN pequena em função de W_hh, com o gradiente de uma BPTT "
+                    "que esqueceu o caminho pelo tempo: a verificação acusa",
                     _rnn_problem,
+                    3,
                     1e-6,
-                    "f recebe a matriz inteira: perturbe uma cópia de x, um elemento por vez.",
-                ),
-                _gradcheck_case(
-                    "f constante e grad = 0: erro relativo 0, sem divisão por zero",
-                    _constant_problem,
-                    1e-6,
-                    "Se ‖grad‖ + ‖num_grad‖ = 0, devolva 0.0.",
+                    5,
+                    "f recebe a matriz inteira: avalie f em x + ε v_k e em x − ε v_k.",
                 ),
             ),
             hidden_case=_gradcheck_hidden,
         ),
         Question(
             "q5",
-            "A BPTT truncada em blocos",
-            "rnn_backward_truncated",
-            "rnn_backward_truncated(dH, cache, k)",
+            "A BPTT truncada em blocos, na RNN com ReLU",
+            "relu_rnn_tbptt",
+            "relu_rnn_tbptt(dH, cache, k)",
             2.0,
             (
                 _truncated_case(

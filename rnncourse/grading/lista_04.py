@@ -1,24 +1,27 @@
 """Banco de questões da lista 4 (capítulo 4): gradientes que desaparecem e explodem.
 
-Questões (as funções que o estudante escreve):
+Questões (as funções que o estudante escreve). O capítulo mostra o corte pela norma global, o
+corte por valor e a inicialização ortogonal de uma matriz quadrada, e o pacote tem essas funções
+prontas (``rnncourse.clipping``, ``rnncourse.init``): as questões 1, 2 e 4 pedem variantes que
+elas não respondem (``tests/test_grading_no_giveaways.py`` confere).
 
-1. ``clip_by_norm(grads, max_norm)``: corte pela norma **global** de um ``dict`` de
-   gradientes; devolve ``(cortados, norma_antes)``. Referência:
-   ``torch.nn.utils.clip_grad_norm_``.
-2. ``clip_by_value(grads, clip_value)``: corte de cada elemento em ``[−c, c]``.
-   Referência: ``torch.nn.utils.clip_grad_value_``.
+1. ``clip_per_tensor(grads, max_norm)``: corte pela norma de **cada** tensor de uma lista de
+   gradientes (não pela norma global); devolve ``(cortados, normas_antes)``.
+2. ``value_clip_stats(grads, clip_value)``: o que o corte por valor muda no gradiente inteiro
+   (todos os tensores concatenados): a fração dos elementos com ``|g_i| > c`` e a razão
+   ``‖g_c‖ / ‖g‖`` das normas depois e antes do corte (1,0 quando o gradiente é zero).
 3. ``jacobian_product(states, params, k)``: a matriz ``∂h_T/∂h_k = J_T ··· J_{k+1}``, com
    ``J_j = diag(1 − h_j²) W_hh``, a partir dos estados de uma sequência.
-4. ``orthogonal_init(n, rng)``: matriz ortogonal sorteada com o gerador recebido (QR de uma
-   matriz gaussiana com a correção de sinais). A verificação confere propriedades
-   (ortogonalidade, uso do gerador, ausência de viés de sinal numa matriz grande), não a
-   igualdade com uma implementação.
+4. ``lstm_orthogonal_hh(hidden_size, rng)``: a ``weight_hh`` (4H, H) de uma LSTM com cada bloco
+   (i, f, g, o) ortogonal e sorteado à parte (QR de uma gaussiana com a correção de sinais). A
+   verificação confere propriedades (ortogonalidade de cada bloco, blocos diferentes, uso do
+   gerador, ausência de viés de sinal), não a igualdade com uma implementação.
 5. ``irnn_init_(rnn, gain)``: a inicialização da IRNN num ``nn.RNN`` do PyTorch, no lugar:
    ``W_hh = gain · I`` e vieses zero em todas as camadas; a verificação mede também o efeito
    (com entrada zero, a rede guarda o estado).
 
-As referências são calculadas aqui, com numpy e, nas questões 1, 2 e 5, com o PyTorch,
-importado só dentro das funções que o usam.
+As referências são calculadas aqui, com numpy e, na questão 5, com o PyTorch, importado só
+dentro das funções que o usam.
 
 Fora do escopo: o motor (``core.py``) e os enunciados (no notebook da lista).
 """
@@ -57,44 +60,6 @@ def _grads(scales: Mapping[str, float], seed: int, D: int = 3, H: int = 4) -> di
     return {k: scales.get(k, 1.0) * rng.normal(size=s) for k, s in shapes.items()}
 
 
-def _torch_clip(grads: Mapping[str, np.ndarray], how: str, value: float):
-    """Corta cópias dos gradientes com a função do PyTorch; devolve ``(dict, norma)``."""
-    import torch
-
-    params = []
-    for g in grads.values():
-        p = torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64))
-        p.grad = torch.from_numpy(np.array(g, dtype=np.float64))
-        params.append(p)
-    norm = math.nan
-    if how == "norm":
-        norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm=value))
-    else:
-        torch.nn.utils.clip_grad_value_(params, clip_value=value)
-    clipped = {k: p.grad.numpy().copy() for k, p in zip(grads, params, strict=True)}
-    return clipped, norm
-
-
-def _check_grads_like(obtained: object, grads: Mapping[str, np.ndarray]) -> Failure | None:
-    if obtained is None or not isinstance(obtained, Mapping):
-        return Failure(
-            "os gradientes cortados deveriam vir num dicionário",
-            expected=f"dict com as chaves {list(grads)}",
-            obtained=describe(obtained),
-            hint="Devolva um dict novo com as mesmas chaves de grads: {nome: array cortado}.",
-            kind="type",
-        )
-    if set(obtained) != set(grads):
-        return Failure(
-            "as chaves do dicionário devolvido diferem das de grads",
-            expected=f"as chaves {sorted(grads)}",
-            obtained=f"as chaves {sorted(map(str, obtained))}",
-            hint="Corte todos os gradientes e mantenha os nomes: {nome: ... for nome in grads}.",
-            kind="keys",
-        )
-    return None
-
-
 def _float_hint(value: object, candidates) -> str | None:
     """A dica do primeiro valor errado conhecido que coincide com ``value``."""
     try:
@@ -107,57 +72,104 @@ def _float_hint(value: object, candidates) -> str | None:
     return None
 
 
-def _global_norm(grads: Mapping[str, np.ndarray]) -> float:
-    return float(np.sqrt(sum(float(np.sum(g**2)) for g in grads.values())))
-
-
 # ---------------------------------------------------------------------- q1
-def _per_tensor(grads, max_norm):
-    return {
-        k: g * min(1.0, max_norm / (float(np.linalg.norm(g)) + 1e-12)) for k, g in grads.items()
-    }
+_SHAPES = ((4, 3), (4, 4), (4,), (4,))  # weight_ih, weight_hh, bias_ih, bias_hh (H = 4, D = 3)
 
 
-def _judge_clip_norm(obtained, args) -> Failure | None:
+def _grad_list(scales: tuple[float, ...], seed: int) -> list[np.ndarray]:
+    """Uma lista de gradientes com as formas de uma RNN; cada um com a sua escala."""
+    rng = np.random.default_rng(seed)
+    return [s * rng.normal(size=shape) for s, shape in zip(scales, _SHAPES, strict=True)]
+
+
+def _per_tensor_ref(grads: list[np.ndarray], max_norm: float, *, mode: str = "ok"):
+    """O corte tensor a tensor (padrão) e variantes com erros típicos; devolve (lista, normas)."""
+    norms = np.array([float(np.linalg.norm(g)) for g in grads])
+    total = float(np.sqrt(np.sum(norms**2)))
+    out = []
+    for g, n in zip(grads, norms, strict=True):
+        if mode == "global":
+            factor = min(1.0, max_norm / total) if total > 0 else 1.0
+        elif mode == "always":
+            factor = max_norm / n if n > 0 else 1.0
+        else:
+            factor = min(1.0, max_norm / n) if n > 0 else 1.0
+        out.append(np.clip(g, -max_norm, max_norm) if mode == "value" else g * factor)
+    return out, norms
+
+
+def _judge_per_tensor(obtained, args) -> Failure | None:
     grads, max_norm = args
-    expected, norm = _torch_clip(grads, "norm", max_norm)
-    failure = check_tuple(obtained, 2, "(grads_cortados, norma)")
+    expected, norms = _per_tensor_ref(grads, max_norm)
+    failure = check_tuple(obtained, 2, "(gradientes_cortados, normas)")
     if failure is not None:
         return failure
-    clipped, got_norm = obtained
-    failure = _check_grads_like(clipped, grads)
+    clipped, got_norms = obtained
+    if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
+        return Failure(
+            "os gradientes cortados deveriam vir numa lista do mesmo tamanho de grads",
+            expected=f"uma lista com {len(grads)} arrays",
+            obtained=describe(clipped),
+            hint="Devolva [g_cortado for g in grads]: um array cortado para cada gradiente, "
+            "na mesma ordem.",
+            kind="type",
+        )
+    failure = check_array(
+        got_norms,
+        norms,
+        name="as normas antes do corte",
+        rtol=1e-9,
+        atol=1e-12,
+        dtype_hint="As normas são float64: np.array([...]) de floats.",
+    )
     if failure is not None:
-        return failure
-    failure = check_float(got_norm, norm, name="a norma global", rtol=1e-9, atol=1e-12)
-    if failure is not None:
-        if failure.kind == "values":
-            after = _global_norm({k: np.asarray(v, dtype=float) for k, v in clipped.items()})
-            failure.hint = _float_hint(
-                got_norm,
+        if failure.kind in ("shape", "type") and np.ndim(got_norms) == 0:
+            failure.hint = (
+                f"Devolva a norma de CADA gradiente, um array de forma ({len(grads)},), "
+                "não um número só (a norma global de todos juntos)."
+            )
+        elif failure.kind == "values":
+            after = np.array([float(np.linalg.norm(np.asarray(c, dtype=float))) for c in clipped])
+            failure.hint = matches_any(
+                got_norms,
                 [
                     (
-                        sum(float(np.linalg.norm(g)) for g in grads.values()),
-                        "A norma global é sqrt(Σ_p ‖g_p‖²), a norma de todos os gradientes "
-                        "concatenados num vetor só, não a soma das normas Σ_p ‖g_p‖.",
+                        lambda: after,
+                        "Devolva as normas ANTES do corte (depois dele, as acima "
+                        "do limite valem max_norm).",
                     ),
+                    (lambda: norms**2, "Faltou a raiz quadrada: ‖g‖ = sqrt(Σ g²)."),
                     (
-                        after if norm > max_norm else math.nan,
-                        "Devolva a norma ANTES do corte (como clip_grad_norm_ do PyTorch); "
-                        "depois do corte ela vale max_norm.",
-                    ),
-                    (
-                        norm**2,
-                        "Faltou a raiz quadrada: a norma é sqrt(Σ g²).",
+                        lambda: np.array([float(np.abs(g).sum()) for g in grads]),
+                        "A norma aqui é a euclidiana, sqrt(Σ g²), não a soma dos valores "
+                        "absolutos.",
                     ),
                 ],
             )
         return failure
-    for key in grads:
+    mistakes = [
+        (
+            "global",
+            "Você usou a norma GLOBAL (a de clip_grad_norm_ e do capítulo): aqui cada tensor é "
+            "cortado pela sua própria norma, com o seu próprio fator min(1, max_norm / ‖g_p‖).",
+        ),
+        (
+            "always",
+            "Você multiplicou por max_norm / ‖g_p‖ mesmo com a norma abaixo do limite, "
+            "aumentando gradientes pequenos: o fator é min(1, max_norm / ‖g_p‖).",
+        ),
+        (
+            "value",
+            "Isso é o corte por VALOR (elemento a elemento); aqui o corte é pela norma de "
+            "cada tensor, que mantém a direção dele.",
+        ),
+    ]
+    for index, g in enumerate(grads):
         failure = check_array(
-            clipped[key],
-            expected[key],
-            name=f"o gradiente cortado '{key}'",
-            rtol=1e-6,
+            clipped[index],
+            expected[index],
+            name=f"o gradiente cortado {index} (forma {g.shape})",
+            rtol=1e-9,
             atol=1e-12,
             dtype_hint="Os gradientes são float64 e os cortados também devem ser.",
         )
@@ -165,140 +177,183 @@ def _judge_clip_norm(obtained, args) -> Failure | None:
             continue
         if failure.kind == "nonfinite":
             failure.hint = (
-                "Com a norma 0 (ou abaixo do limite) não há o que cortar: calcule "
-                "max_norm / n só quando n > max_norm, ou use min(1, max_norm / (n + 1e-6)), "
-                "como o PyTorch."
+                "Um gradiente de norma 0 não tem o que cortar: calcule max_norm / n só quando "
+                "n > max_norm (ou quando n > 0)."
             )
         elif failure.kind == "values":
-            coef = max_norm / norm if norm > 0 else 1.0
             failure.hint = matches_any(
-                clipped[key],
+                clipped[index],
                 [
                     (
-                        lambda key=key: _per_tensor(grads, max_norm)[key],
-                        "Você cortou cada tensor separadamente, pela sua própria norma: o "
-                        "corte usa a norma GLOBAL de todos os gradientes juntos, e o mesmo "
-                        "fator multiplica todos eles (a direção do passo se mantém).",
-                    ),
-                    (
-                        lambda key=key, coef=coef: grads[key] * coef,
-                        "Você multiplicou por max_norm / norma mesmo com a norma abaixo do "
-                        "limite, aumentando gradientes pequenos: o fator é min(1, max_norm / "
-                        "norma).",
-                    ),
-                    (
-                        lambda key=key: np.clip(grads[key], -max_norm, max_norm),
-                        "Isso é o corte por VALOR (questão 2): aqui o corte é pela norma global.",
-                    ),
-                    (
-                        lambda key=key: (
-                            grads[key]
-                            * min(
-                                1.0,
-                                max_norm / sum(float(np.linalg.norm(g)) for g in grads.values()),
-                            )
-                        ),
-                        "A norma global é sqrt(Σ_p ‖g_p‖²), não a soma das normas Σ_p ‖g_p‖.",
-                    ),
+                        lambda mode=mode, i=index: _per_tensor_ref(grads, max_norm, mode=mode)[0][
+                            i
+                        ],
+                        hint,
+                    )
+                    for mode, hint in mistakes
                 ],
             )
         return failure
     return None
 
 
-def _clip_norm_case(
-    description: str, scales: Mapping[str, float], max_norm: float, seed: int, hint: str
+def _per_tensor_case(
+    description: str, scales: tuple[float, ...], max_norm: float, seed: int, hint: str
 ) -> Case:
     return Case(
         description,
-        make_args=lambda: (_grads(scales, seed), float(max_norm)),
-        judge=_judge_clip_norm,
+        make_args=lambda: (_grad_list(scales, seed), float(max_norm)),
+        judge=_judge_per_tensor,
         hint=hint,
         arg_names=("grads", "max_norm"),
     )
 
 
-def _clip_norm_hidden(
+def _per_tensor_hidden(
     description: str, scale: float = 3.0, max_norm: float = 2.0, seed: int = 17
 ) -> Case:
-    scales = {"weight_ih": scale, "weight_hh": 2 * scale, "bias_ih": 0.1, "bias_hh": scale}
-    return _clip_norm_case(description, scales, max_norm, seed, "")
+    return _per_tensor_case(description, (scale, 2 * scale, 0.1, scale), max_norm, seed, "")
 
 
 # ---------------------------------------------------------------------- q2
-def _judge_clip_value(obtained, args) -> Failure | None:
-    grads, clip_value = args
-    expected, _ = _torch_clip(grads, "value", clip_value)
-    failure = _check_grads_like(obtained, grads)
+def _flat(arrays) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays])
+
+
+def _norm_ratio(after: np.ndarray, before: np.ndarray) -> float:
+    """``‖after‖ / ‖before‖``, com 1,0 quando ``before`` é zero (nada foi cortado)."""
+    den = float(np.linalg.norm(before))
+    return float(np.linalg.norm(after)) / den if den > 0 else 1.0
+
+
+def _value_stats_ref(grads: Mapping[str, np.ndarray], c: float) -> tuple[float, float]:
+    """A fração global dos elementos com ``|g_i| > c`` e ``‖g_c‖ / ‖g‖`` do vetor concatenado."""
+    g = _flat(grads.values())
+    return float(np.mean(np.abs(g) > c)), _norm_ratio(np.clip(g, -c, c), g)
+
+
+def _judge_value_stats(obtained, args) -> Failure | None:
+    grads, c = args
+    g = _flat(grads.values())
+    fraction, ratio = _value_stats_ref(grads, c)
+    failure = check_tuple(obtained, 2, "(fracao, razao)")
     if failure is not None:
-        if isinstance(obtained, tuple):
-            failure.hint = "Aqui a função devolve só o dict cortado (sem a norma)."
+        if failure.hint is None:
+            failure.hint = "Devolva os dois números numa tupla: return fracao, razao."
         return failure
-    c = clip_value
-    for key in grads:
-        failure = check_array(
-            obtained[key],
-            expected[key],
-            name=f"o gradiente cortado '{key}'",
-            rtol=1e-12,
-            atol=0.0,
-            dtype_hint="Os gradientes são float64 e os cortados também devem ser.",
-        )
-        if failure is None:
-            continue
+    got_fraction, got_ratio = obtained
+    failure = check_float(
+        got_fraction, fraction, name="a fração de elementos cortados", rtol=1e-9, atol=1e-12
+    )
+    if failure is not None:
         if failure.kind == "values":
-            g = grads[key]
-            failure.hint = matches_any(
-                obtained[key],
+            per_tensor = [float(np.mean(np.abs(np.asarray(v)) > c)) for v in grads.values()]
+            failure.hint = _float_hint(
+                got_fraction,
                 [
                     (
-                        lambda g=g: np.minimum(g, c),
-                        "Faltou o limite de baixo: corte nos dois lados, em [−c, c] "
-                        "(np.clip(g, -c, c)).",
+                        float(np.mean(np.abs(g) >= c)),
+                        "Um elemento com |g_i| = c exatamente não muda com o corte: conte só "
+                        "os que têm |g_i| > c (maior estrito, não >=).",
                     ),
                     (
-                        lambda g=g: np.maximum(g, -c),
-                        "Faltou o limite de cima: corte nos dois lados, em [−c, c].",
+                        float(np.mean(per_tensor)),
+                        "Você tirou a média das frações de cada tensor, e os tensores têm "
+                        "tamanhos diferentes: conte os elementos cortados de todos os tensores "
+                        "juntos e divida pelo número total de elementos.",
                     ),
                     (
-                        lambda g=g: np.clip(g, 0.0, c),
-                        "O intervalo é [−c, c]: os valores negativos entre −c e 0 ficam como "
-                        "estão.",
+                        float(np.mean(g > c)),
+                        "Faltou o valor absoluto: o corte também muda os elementos menores que "
+                        "−c; conte os que têm |g_i| > c.",
                     ),
                     (
-                        lambda g=g: g * min(1.0, c / float(np.abs(g).max())),
-                        "Você encolheu o tensor inteiro pelo mesmo fator: o corte por valor "
-                        "corta cada elemento separadamente e deixa os pequenos como estão.",
+                        float(np.sum(np.abs(g) > c)),
+                        "Devolva a fração (entre 0 e 1), não o número de elementos cortados: "
+                        "divida pelo número total de elementos.",
                     ),
                     (
-                        lambda g=g: g * min(1.0, c / float(np.linalg.norm(g))),
-                        "Isso é o corte pela norma; o corte por valor corta cada elemento "
-                        "no intervalo [−c, c].",
+                        100.0 * fraction,
+                        "Devolva a fração entre 0 e 1, não a porcentagem.",
+                    ),
+                    (
+                        1.0 - fraction,
+                        "Você devolveu a fração dos elementos que o corte NÃO muda; a pedida é "
+                        "a dos que ele muda, com |g_i| > c.",
                     ),
                 ],
-                rtol=1e-12,
-                atol=0.0,
             )
         return failure
-    return None
+    failure = check_float(got_ratio, ratio, name="a razão ‖g_c‖ / ‖g‖", rtol=1e-9, atol=1e-12)
+    if failure is None:
+        return None
+    if failure.kind == "nonfinite":
+        failure.hint = (
+            "Com o gradiente todo zero, ‖g‖ = 0 e a divisão 0/0 não tem valor: nesse caso o "
+            "enunciado define a razão como 1,0 (nada foi cortado)."
+        )
+    elif failure.kind == "values":
+        g_c = np.clip(g, -c, c)
+        per_tensor = [
+            _norm_ratio(np.clip(np.asarray(v, dtype=float), -c, c), np.asarray(v, dtype=float))
+            for v in grads.values()
+        ]
+        failure.hint = _float_hint(
+            got_ratio,
+            [
+                (
+                    _norm_ratio(g, g_c),
+                    "A razão está invertida: é ‖g_c‖ / ‖g‖ (depois do corte sobre antes dele), "
+                    "que fica entre 0 e 1.",
+                ),
+                (
+                    float(np.mean(per_tensor)),
+                    "Você tirou a média das razões de cada tensor: a razão pedida é a do "
+                    "gradiente inteiro, ‖g_c‖ / ‖g‖ com todos os tensores concatenados (as "
+                    "normas globais).",
+                ),
+                (
+                    ratio**2,
+                    "Faltou a raiz quadrada: ‖g‖ = sqrt(Σ g_i²); a razão das somas de "
+                    "quadrados é o quadrado da razão pedida.",
+                ),
+                (
+                    _norm_ratio(np.minimum(g, c), g),
+                    "O corte por valor leva cada elemento para [−c, c]: os menores que −c "
+                    "também mudam (viram −c); use np.clip(g, -c, c).",
+                ),
+            ],
+        )
+    return failure
 
 
-def _clip_value_case(
-    description: str, scales: Mapping[str, float], clip_value: float, seed: int, hint: str
+def _value_stats_case(
+    description: str, scales: dict, clip_value: float, seed: int, hint: str, grid: float = 0.0
 ) -> Case:
+    def make_args():
+        grads = _grads(scales, seed)
+        if grid > 0:  # valores num reticulado: alguns caem exatamente em ±c
+            grads = {k: grid * np.round(v / grid) for k, v in grads.items()}
+        return grads, float(clip_value)
+
     return Case(
         description,
-        make_args=lambda: (_grads(scales, seed), float(clip_value)),
-        judge=_judge_clip_value,
+        make_args=make_args,
+        judge=_judge_value_stats,
         hint=hint,
         arg_names=("grads", "clip_value"),
     )
 
 
-def _clip_value_hidden(
-    description: str, scale: float = 2.0, clip_value: float = 0.7, seed: int = 19
+def _value_stats_hidden(
+    description: str,
+    scale: float = 2.0,
+    clip_value: float = 0.75,
+    seed: int = 19,
+    grid: float = 0.25,
 ) -> Case:
-    return _clip_value_case(description, {k: scale for k in _NAMES}, clip_value, seed, "")
+    scales = {"weight_ih": scale, "weight_hh": 5 * scale, "bias_ih": 0.2, "bias_hh": scale}
+    return _value_stats_case(description, scales, clip_value, seed, "", grid)
 
 
 # ---------------------------------------------------------------------- q3
@@ -450,86 +505,113 @@ def _rng_state(rng: object) -> object:
         return None
 
 
-def _judge_orthogonal(checks: tuple[str, ...]):
+def _judge_lstm_orthogonal(checks: tuple[str, ...]):
     def judge(obtained, pristine, used) -> Failure | None:
-        n, rng_before = pristine
+        H, rng_before = pristine
         rng_after = used[1]
         failure = check_array(
             obtained,
-            np.eye(n),
-            name="Q",
-            dtype_hint="Q deve ser float64 (rng.standard_normal já devolve float64).",
+            np.zeros((4 * H, H)),
+            name="W_hh",
+            dtype_hint="W_hh deve ser float64 (rng.standard_normal já devolve float64).",
         )
         if failure is not None and failure.kind != "values":
             if failure.kind == "shape":
-                failure.hint = f"Q é quadrada, (n, n) = ({n}, {n})."
+                failure.hint = (
+                    f"W_hh da LSTM empilha os 4 blocos (i, f, g, o) nas linhas: forma "
+                    f"(4H, H) = ({4 * H}, {H}), como weight_hh_l0 do nn.LSTM."
+                )
+                if tuple(np.shape(obtained)) == (H, 4 * H):
+                    failure.hint += " Você devolveu a transposta, (H, 4H)."
             return failure
-        Q = np.asarray(obtained)
-        gram = Q.T @ Q
-        if not np.allclose(gram, np.eye(n), rtol=0.0, atol=1e-9):
-            worst = float(np.abs(gram - np.eye(n)).max())
+        W = np.asarray(obtained)
+        blocks = [W[k * H : (k + 1) * H] for k in range(4)]
+        for k, Q in enumerate(blocks):
+            gram = Q.T @ Q
+            if np.allclose(gram, np.eye(H), rtol=0.0, atol=1e-9):
+                continue
+            worst = float(np.abs(gram - np.eye(H)).max())
             hint = (
-                "Uma matriz ortogonal tem QᵀQ = I (colunas de norma 1, perpendiculares entre "
-                "si). Use o Q da decomposição QR: Q, R = np.linalg.qr(A)."
+                "Cada bloco H × H precisa ser ortogonal (QᵀQ = I): sorteie uma matriz "
+                "gaussiana (H, H) por bloco, faça a QR de cada uma e empilhe os 4 Q com "
+                "np.concatenate(..., axis=0)."
             )
-            if n > 1 and np.allclose(np.triu(Q), Q):
-                hint = "Você devolveu R (triangular superior); a matriz ortogonal é o Q."
+            if np.allclose(W.T @ W, np.eye(H), rtol=0.0, atol=1e-9):
+                hint = (
+                    "As colunas da matriz (4H, H) inteira são ortonormais (a QR de uma "
+                    "gaussiana (4H, H)), mas cada bloco não é ortogonal: cada porta tem a sua "
+                    "matriz recorrente, e é o produto por ELA que se repete no tempo. Faça a QR "
+                    "de um bloco (H, H) de cada vez."
+                )
+            elif np.allclose(np.triu(Q), Q) and H > 1:
+                hint = "Você empilhou R (triangular superior); a matriz ortogonal é o Q."
             return Failure(
-                "Q não é ortogonal: QᵀQ difere da identidade",
-                expected="QᵀQ = I (a menos de 10⁻⁹)",
+                f"o bloco {k} (linhas {k * H}:{(k + 1) * H}) não é ortogonal",
+                expected="QᵀQ = I em cada bloco (a menos de 10⁻⁹)",
                 obtained=f"maior |QᵀQ − I| = {format_number(worst)}",
                 hint=hint,
             )
+        for a in range(4):
+            for b in range(a + 1, 4):
+                if H > 1 and np.allclose(blocks[a], blocks[b], rtol=0.0, atol=1e-12):
+                    return Failure(
+                        f"os blocos {a} e {b} são iguais",
+                        expected="4 blocos ortogonais sorteados independentemente",
+                        obtained="o mesmo Q repetido",
+                        hint="Sorteie uma matriz nova para cada bloco (4 chamadas a "
+                        "rng.standard_normal((H, H))): np.tile ou [Q] * 4 repetem o mesmo Q, "
+                        "e as quatro portas começariam iguais.",
+                    )
         if "rng" in checks and _rng_state(rng_after) == _rng_state(rng_before):
             return Failure(
                 "o gerador rng recebido não foi usado",
-                expected="o estado de rng avança (a matriz gaussiana é sorteada com ele)",
+                expected="o estado de rng avança (as matrizes gaussianas são sorteadas com ele)",
                 obtained="o estado de rng ficou igual",
-                hint="Sorteie com o rng do argumento, rng.standard_normal((n, n)): nada de "
+                hint="Sorteie com o rng do argumento, rng.standard_normal((H, H)): nada de "
                 "np.random.randn nem np.random.default_rng(semente fixa) dentro da função. "
                 "Assim quem chama controla a semente.",
             )
         if "haar" in checks:
-            trace, col = float(np.trace(Q)), float(Q[:, 0].sum())
-            if abs(trace) > _HAAR_Z:
-                return Failure(
-                    "a distribuição de Q tem viés de sinal na diagonal",
-                    expected=f"traço de Q perto de 0 (|traço| ≤ {_HAAR_TEXT}: numa "
-                    "matriz ortogonal uniforme ele tem média 0 e desvio-padrão 1)",
-                    obtained=f"traço {format_number(trace)}",
-                    hint="Faltou a correção de sinais: np.linalg.qr não fixa o sinal das "
-                    "colunas de Q de modo uniforme. Multiplique a coluna j de Q pelo sinal de "
-                    "R[j, j]: Q * np.sign(np.diag(R)).",
-                )
-            if abs(col) > _HAAR_Z:
-                return Failure(
-                    "a distribuição de Q não é uniforme: a primeira coluna tem viés",
-                    expected=f"soma da 1ª coluna perto de 0 (|soma| ≤ {_HAAR_TEXT}: "
-                    "numa matriz ortogonal uniforme ela tem média 0 e desvio-padrão 1)",
-                    obtained=f"soma {format_number(col)}",
-                    hint="Sorteie A com entradas gaussianas (rng.standard_normal), não "
-                    "uniformes em [0, 1): a direção de cada coluna só é uniforme se A é "
-                    "gaussiana.",
-                )
+            for k, Q in enumerate(blocks):
+                trace, col = float(np.trace(Q)), float(Q[:, 0].sum())
+                if abs(trace) > _HAAR_Z:
+                    return Failure(
+                        f"o bloco {k} tem viés de sinal na diagonal",
+                        expected=f"traço perto de 0 (|traço| ≤ {_HAAR_TEXT}: numa matriz "
+                        "ortogonal uniforme ele tem média 0 e desvio-padrão 1)",
+                        obtained=f"traço {format_number(trace)}",
+                        hint="Faltou a correção de sinais: np.linalg.qr não fixa o sinal das "
+                        "colunas de Q de modo uniforme. Multiplique a coluna j de Q pelo sinal "
+                        "de R[j, j]: Q * np.sign(np.diag(R)).",
+                    )
+                if abs(col) > _HAAR_Z:
+                    return Failure(
+                        f"a distribuição do bloco {k} não é uniforme: a 1ª coluna tem viés",
+                        expected=f"soma da 1ª coluna perto de 0 (|soma| ≤ {_HAAR_TEXT})",
+                        obtained=f"soma {format_number(col)}",
+                        hint="Sorteie com entradas gaussianas (rng.standard_normal), não "
+                        "uniformes em [0, 1): a direção de cada coluna só é uniforme se a "
+                        "matriz sorteada é gaussiana.",
+                    )
         return None
 
     return judge
 
 
-def _orthogonal_case(description: str, n: int, seed: int, checks=(), hint: str = "") -> Case:
+def _lstm_orthogonal_case(description: str, H: int, seed: int, checks=(), hint: str = "") -> Case:
     return Case(
         description,
-        make_args=lambda: (n, np.random.default_rng(seed)),
-        judge=_judge_orthogonal(tuple(checks)),
+        make_args=lambda: (H, np.random.default_rng(seed)),
+        judge=_judge_lstm_orthogonal(tuple(checks)),
         hint=hint,
-        arg_names=("n", "rng"),
+        arg_names=("hidden_size", "rng"),
         mutable_args=(1,),  # sortear avança o gerador: é esperado
         judge_sees_used_args=True,
     )
 
 
-def _orthogonal_hidden(description: str, n: int = 300, seed: int = 31) -> Case:
-    return _orthogonal_case(description, n, seed, ("rng", "haar"))
+def _lstm_orthogonal_hidden(description: str, n: int = 300, seed: int = 31) -> Case:
+    return _lstm_orthogonal_case(description, n, seed, ("rng", "haar"))
 
 
 # ---------------------------------------------------------------------- q5
@@ -661,79 +743,90 @@ def _irnn_hidden(
 # ---------------------------------------------------------------------- o banco
 def build_questions() -> list[Question]:
     """As cinco questões da lista 4, com os casos públicos."""
-    big = {"weight_ih": 2.0, "weight_hh": 4.0, "bias_ih": 1.0, "bias_hh": 2.0}
     return [
         Question(
             "q1",
-            "Corte do gradiente pela norma global",
-            "clip_by_norm",
-            "clip_by_norm(grads, max_norm)",
+            "Corte do gradiente pela norma de cada tensor",
+            "clip_per_tensor",
+            "clip_per_tensor(grads, max_norm)",
             2.0,
             (
-                _clip_norm_case(
-                    "norma global acima do limite (max_norm = 1): todos encolhem pelo mesmo fator",
-                    big,
+                _per_tensor_case(
+                    "todos acima do limite (max_norm = 1): cada um volta com norma 1",
+                    (2.0, 4.0, 1.0, 2.0),
                     1.0,
                     0,
-                    "Com n = sqrt(Σ_p ‖g_p‖²) > max_norm, multiplique todos por max_norm / n.",
+                    "Para cada g_p: n_p = ‖g_p‖ e g_p · min(1, max_norm / n_p).",
                 ),
-                _clip_norm_case(
-                    "norma global abaixo do limite (max_norm = 100): nada muda",
-                    big,
-                    100.0,
-                    1,
-                    "O fator é min(1, max_norm / n): abaixo do limite, os gradientes ficam "
-                    "como estão.",
-                ),
-                _clip_norm_case(
-                    "W_hh com gradiente enorme e os outros pequenos (max_norm = 5): o fator é "
-                    "o mesmo para todos",
-                    {"weight_ih": 0.1, "weight_hh": 50.0, "bias_ih": 0.1, "bias_hh": 0.1},
+                _per_tensor_case(
+                    "W_hh enorme e os outros pequenos (max_norm = 5): só W_hh é cortado",
+                    (0.1, 50.0, 0.1, 0.1),
                     5.0,
                     2,
-                    "O mesmo fator, calculado com a norma global, multiplica todos os "
-                    "gradientes (inclusive os pequenos).",
+                    "Cada tensor tem o seu fator: os pequenos ficam como estão.",
                 ),
-                _clip_norm_case(
-                    "gradientes todos zero: norma 0 e nada muda (sem divisão por zero)",
-                    {k: 0.0 for k in _NAMES},
+                _per_tensor_case(
+                    "cada tensor abaixo do limite, mas a norma global acima (max_norm = 4,5): "
+                    "nada muda",
+                    (1.0, 1.0, 1.0, 1.0),
+                    4.5,
+                    1,
+                    "O fator de cada tensor é min(1, max_norm / n_p), com a norma dele: se cada "
+                    "n_p está abaixo do limite, nada muda (a norma global não entra).",
+                ),
+                _per_tensor_case(
+                    "um gradiente zero (W_hh): fica zero, sem divisão por zero",
+                    (2.0, 0.0, 1.0, 3.0),
                     1.0,
                     3,
-                    "Com n = 0 < max_norm, o fator é 1: não há o que cortar.",
+                    "Com n_p = 0 não há o que cortar: o fator é 1.",
                 ),
             ),
-            hidden_case=_clip_norm_hidden,
+            hidden_case=_per_tensor_hidden,
         ),
         Question(
             "q2",
-            "Corte do gradiente por valor",
-            "clip_by_value",
-            "clip_by_value(grads, clip_value)",
+            "Corte por valor: a fração de elementos cortados e a razão das normas",
+            "value_clip_stats",
+            "value_clip_stats(grads, clip_value)",
             2.0,
             (
-                _clip_value_case(
-                    "valores dos dois lados do intervalo (c = 0,5)",
+                _value_stats_case(
+                    "gradientes de escala 1 (c = 0,5): só os elementos grandes são cortados",
                     {k: 1.0 for k in _NAMES},
                     0.5,
                     4,
-                    "Cada elemento vai para o intervalo [−c, c]: np.clip(g, -c, c).",
+                    "Concatene os gradientes num vetor g: a fração é (número de elementos com "
+                    "|g_i| > c) / (número total de elementos) e a razão é "
+                    "‖np.clip(g, -c, c)‖ / ‖g‖.",
                 ),
-                _clip_value_case(
-                    "todos os valores já dentro do intervalo (c = 100): nada muda",
-                    {k: 1.0 for k in _NAMES},
-                    100.0,
-                    5,
-                    "Elementos dentro de [−c, c] ficam como estão.",
-                ),
-                _clip_value_case(
-                    "gradientes grandes (c = 0,1): quase todos os elementos vão para ±c",
-                    {k: 10.0 for k in _NAMES},
+                _value_stats_case(
+                    "W_hh com gradiente enorme e os outros pequenos (c = 0,1): quase todo W_hh "
+                    "é cortado e o passo encolhe muito",
+                    {"weight_ih": 0.05, "weight_hh": 50.0, "bias_ih": 0.05, "bias_hh": 0.05},
                     0.1,
                     6,
-                    "Os elementos grandes viram c ou −c, conforme o sinal.",
+                    "Conte os elementos cortados de todos os tensores juntos e use as normas do "
+                    "vetor inteiro, não as de cada tensor.",
+                ),
+                _value_stats_case(
+                    "valores múltiplos de 0,25 (c = 0,5): alguns elementos valem exatamente ±c",
+                    {"weight_ih": 1.0, "weight_hh": 0.6, "bias_ih": 1.5, "bias_hh": 0.4},
+                    0.5,
+                    5,
+                    "Um elemento com |g_i| = c não muda: conte só |g_i| > c.",
+                    grid=0.25,
+                ),
+                _value_stats_case(
+                    "gradiente todo zero: fração 0 e razão 1,0, sem divisão por zero",
+                    {k: 0.0 for k in _NAMES},
+                    0.5,
+                    7,
+                    "Com ‖g‖ = 0, devolva a razão 1,0, como o enunciado define (nada foi "
+                    "cortado), sem calcular 0/0.",
                 ),
             ),
-            hidden_case=_clip_value_hidden,
+            hidden_case=_value_stats_hidden,
         ),
         Question(
             "q3",
@@ -795,38 +888,33 @@ def build_questions() -> list[Question]:
         ),
         Question(
             "q4",
-            "Inicialização ortogonal",
-            "orthogonal_init",
-            "orthogonal_init(n, rng)",
+            "Inicialização ortogonal da matriz recorrente de uma LSTM",
+            "lstm_orthogonal_hh",
+            "lstm_orthogonal_hh(hidden_size, rng)",
             2.0,
             (
-                _orthogonal_case(
-                    "n = 5: Q é quadrada, float64 e ortogonal (QᵀQ = I)",
+                _lstm_orthogonal_case(
+                    "H = 5: forma (4H, H), float64, cada bloco H × H ortogonal",
                     5,
                     0,
-                    hint="Q, R = np.linalg.qr(A), com A gaussiana (n, n).",
+                    hint="Para cada porta: Q, R = np.linalg.qr(rng.standard_normal((H, H))); "
+                    "empilhe os 4 Q nas linhas.",
                 ),
-                _orthogonal_case(
-                    "n = 1: Q = [[1]] ou [[−1]]",
+                _lstm_orthogonal_case(
+                    "H = 3: quatro blocos diferentes, sorteados com o rng recebido",
+                    3,
                     1,
-                    1,
-                    hint="Uma matriz 1 × 1 ortogonal é [[1]] ou [[−1]].",
-                ),
-                _orthogonal_case(
-                    "o gerador rng recebido é usado (o seu estado avança)",
-                    6,
-                    2,
                     ("rng",),
                 ),
-                _orthogonal_case(
-                    "n = 400: sem viés de sinal (traço e soma da 1ª coluna perto de 0, como "
-                    "numa matriz ortogonal uniforme)",
-                    400,
+                _lstm_orthogonal_case(
+                    "H = 200: sem viés de sinal em nenhum bloco (traço e soma da 1ª coluna "
+                    "perto de 0, como numa matriz ortogonal uniforme)",
+                    200,
                     3,
                     ("rng", "haar"),
                 ),
             ),
-            hidden_case=_orthogonal_hidden,
+            hidden_case=_lstm_orthogonal_hidden,
         ),
         Question(
             "q5",

@@ -1,29 +1,36 @@
 """Banco de questões da lista 5 (capítulo 5): LSTM e GRU.
 
-Questões (as funções e a classe que o estudante escreve):
+Questões (as funções e a classe que o estudante escreve). O capítulo 5 escreve a LSTM, a GRU
+(nas formas do PyTorch e de Cho et al.) e a contagem de parâmetros, e o pacote as tem prontas
+(``rnncourse.lstm_numpy``, ``rnncourse.gru_numpy``, ``rnncourse.param_count``): as questões 1 a
+4 pedem variantes que nem o capítulo nem o pacote respondem
+(``tests/test_grading_no_giveaways.py`` confere).
 
-1. ``lstm_cell_forward(x, h_prev, c_prev, params)``: um passo da LSTM em numpy, com as
-   convenções do ``torch.nn.LSTMCell`` (portas empilhadas na ordem (i, f, g, o));
-   devolve ``(h, c, cache)``.
-2. ``gru_cell_forward(x, h_prev, params)``: um passo da GRU na variante do PyTorch
-   (partes (r, z, n); ``r`` multiplica ``h_prev W_hn^T + b_hn``, depois do produto);
-   devolve ``(h, cache)``.
-3. ``lstm_forward(X, h0, c0, params)``: a LSTM ao longo da sequência; devolve
-   ``(H, C, cache)`` com todos os estados ocultos e de célula.
-4. ``recurrent_param_count(kind, input_size, hidden_size, bias)``: quantos parâmetros tem
-   uma camada ``nn.RNN``/``nn.LSTM``/``nn.GRU``.
+1. ``cifg_cell_forward(x, h_prev, c_prev, params)``: um passo da LSTM com as portas de entrada
+   e de esquecimento acopladas (CIFG, *coupled input-forget gate*; Greff et al., 2017):
+   ``i = 1 − f``, três blocos empilhados na ordem (f, g, o); devolve ``(h, c)``.
+2. ``peephole_cell_forward(x, h_prev, c_prev, params)``: um passo da LSTM com espiadas
+   (*peephole connections*; Gers, Schraudolph e Schmidhuber, 2002): ``i`` e ``f`` espiam
+   ``c_prev`` e ``o`` espia o ``c`` novo, com os vetores ``w_ci``, ``w_cf``, ``w_co``;
+   devolve ``(h, c)``.
+3. ``mgu_forward(X, h0, params)``: a unidade de porta mínima (MGU; Zhou et al., 2016) ao
+   longo da sequência: uma porta ``f`` (blocos (f, n)), ``ñ = tanh(x W_inᵀ + b_in +
+   (f ⊙ h) W_hnᵀ + b_hn)``, ``h = (1 − f) ⊙ h + f ⊙ ñ``; devolve ``H`` (B, T, H).
+4. ``variant_param_count(kind, input_size, hidden_size, num_layers)``: quantos parâmetros têm
+   essas três variantes (``"cifg"``, ``"peephole"``, ``"mgu"``), com dois vetores de viés por
+   camada, como no PyTorch, e várias camadas empilhadas.
 5. ``LSTMClassifier(input_size, hidden_size, num_classes, forget_bias)``: um classificador de
    sequências em PyTorch (``nn.LSTM`` + ``nn.Linear`` no último passo), com o viés da porta
    de esquecimento inicializado. A verificação confere o ``forward`` contra uma LSTM com os
-   mesmos pesos, o viés, e **mede** o resultado: treinado por 200 passos numa tarefa de
+   mesmos pesos, o viés, e **mede** o resultado: treinado por 300 passos numa tarefa de
    memória de 40 passos, o modelo precisa acertar ao menos ``ACCURACY_BOUND`` de sequências
    novas.
 
-As referências são as do pacote (``rnncourse.lstm_numpy``, ``rnncourse.gru_numpy``, que os
-testes do pacote conferem contra ``nn.LSTM``/``nn.GRU``) e os próprios módulos do PyTorch.
-Os casos das questões 1 e 2 isolam partes da célula (estado anterior zero, candidato zero,
-reinício sem efeito), para que a dica diga qual porta está errada ou trocada. O torch só é
-importado dentro das funções que o usam.
+As referências das questões 1 a 4 são escritas aqui, em numpy, cada uma com as variantes dos
+erros típicos (``_cifg``, ``_peephole``, ``_mgu_seq``, ``_variant_count``; os testes da lista
+conferem as três primeiras contra um passo escrito com o ``torch``). Os casos isolam partes da
+célula (estado anterior zero, candidato zero, uma espiada de cada vez), para que a dica diga
+qual porta está errada ou trocada. O torch só é importado dentro das funções que o usam.
 
 Fora do escopo: o motor (``core.py``) e os enunciados (no notebook da lista).
 """
@@ -47,9 +54,6 @@ from rnncourse.grading.compare import (
 )
 from rnncourse.grading.core import Case, Question
 from rnncourse.grading.guard import call_answer
-from rnncourse.gru_numpy import gru_cell_forward as _ref_gru_cell
-from rnncourse.lstm_numpy import lstm_cell_forward as _ref_lstm_cell
-from rnncourse.lstm_numpy import lstm_forward as _ref_lstm_forward
 
 __all__ = ["ACCURACY_BOUND", "TITLE", "build_questions", "memory_task"]
 
@@ -90,72 +94,7 @@ def _zero_block(params: dict, block: int, H: int) -> dict:
     return params
 
 
-# ---------------------------------------------------------------------- q1
-def _lstm(x, h_prev, c_prev, p, *, order="ifgo", g_act=np.tanh, h_tanh=True, c_mode="ok", bhh=True):
-    """LSTM configurável: a certa (padrão) e variantes com erros típicos. Devolve ``(h, c)``."""
-    H = h_prev.shape[1]
-    a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T
-    if bhh:
-        a = a + p["bias_hh"]
-    blocks = {name: a[:, i * H : (i + 1) * H] for i, name in enumerate(order)}
-    i, f, o = _sigmoid(blocks["i"]), _sigmoid(blocks["f"]), _sigmoid(blocks["o"])
-    g = g_act(blocks["g"])
-    if c_mode == "no_forget":
-        c = i * g
-    elif c_mode == "no_input":
-        c = f * c_prev + g
-    elif c_mode == "h_prev":
-        c = f * h_prev + i * g
-    else:
-        c = f * c_prev + i * g
-    h = o * np.tanh(c) if h_tanh else o * c
-    return h, c
-
-
-def _lstm_mistakes(x, h_prev, c_prev, p) -> list[tuple[Callable[[], tuple], str]]:
-    def run(**kw):
-        return lambda: _lstm(x, h_prev, c_prev, p, **kw)
-
-    return [
-        (
-            run(order="ifog"),
-            "A ordem das portas nos pesos do PyTorch é (i, f, g, o): o candidato g é o "
-            "TERCEIRO bloco de linhas, [2H:3H], e a porta de saída o quarto, [3H:4H]. Você "
-            "usou (i, f, o, g).",
-        ),
-        (
-            run(order="figo"),
-            "As portas de entrada e de esquecimento estão trocadas: na ordem (i, f, g, o), "
-            "i é o bloco [0:H] e f o bloco [H:2H].",
-        ),
-        (
-            run(order="igfo"),
-            "A ordem (i, g, f, o) é a de outras implementações (a LSTMCell do TensorFlow 1, por "
-            "exemplo); no PyTorch é (i, f, g, o): o candidato é o terceiro bloco.",
-        ),
-        (
-            run(g_act=_sigmoid),
-            "O candidato g usa tanh, não a sigmoide: ele é o conteúdo novo, em (−1, 1); as "
-            "sigmoides ficam com as portas i, f e o.",
-        ),
-        (run(h_tanh=False), "Faltou a tanh da célula: h = o ⊙ tanh(c), não o ⊙ c."),
-        (
-            run(c_mode="no_forget"),
-            "Faltou o termo f ⊙ c_prev: c = f ⊙ c_prev + i ⊙ g (é o caminho aditivo que "
-            "carrega a memória).",
-        ),
-        (run(c_mode="no_input"), "Faltou a porta de entrada no candidato: c = f ⊙ c_prev + i ⊙ g."),
-        (
-            run(c_mode="h_prev"),
-            "A porta de esquecimento multiplica o estado da CÉLULA anterior, c_prev, não h_prev.",
-        ),
-        (
-            run(bhh=False),
-            "bias_hh ficou de fora: o PyTorch tem dois vieses, bias_ih e bias_hh; some os dois.",
-        ),
-    ]
-
-
+# ---------------------------------------------------------------------- estados
 def _judge_two_states(
     got: tuple, expected: tuple, names: tuple[str, ...], mistakes, shape: tuple[int, int]
 ) -> Failure | None:
@@ -188,287 +127,336 @@ def _judge_two_states(
     return None
 
 
-def _judge_lstm_cell(obtained, args) -> Failure | None:
+# ---------------------------------------------------------------------- q1
+def _cifg(x, h_prev, c_prev, p, *, order="fgo", couple="ok", g_act=np.tanh, h_tanh=True, bhh=True):
+    """LSTM com portas acopladas (CIFG): a certa (padrão) e variantes com erros típicos."""
+    H = h_prev.shape[1]
+    a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T
+    if bhh:
+        a = a + p["bias_hh"]
+    blocks = {name: a[:, k * H : (k + 1) * H] for k, name in enumerate(order)}
+    f, o, g = _sigmoid(blocks["f"]), _sigmoid(blocks["o"]), g_act(blocks["g"])
+    if couple == "same":  # i = f, sem o acoplamento
+        c = f * c_prev + f * g
+    elif couple == "swap":  # 1 − f no lugar de f
+        c = (1.0 - f) * c_prev + f * g
+    elif couple == "no_input":
+        c = f * c_prev + g
+    else:
+        c = f * c_prev + (1.0 - f) * g
+    h = o * np.tanh(c) if h_tanh else o * c
+    return h, c
+
+
+def _cifg_mistakes(x, h_prev, c_prev, p) -> Mistakes:
+    def run(**kw):
+        return lambda: _cifg(x, h_prev, c_prev, p, **kw)
+
+    return [
+        (
+            run(couple="swap"),
+            "Os papéis de f e 1 − f estão trocados: f multiplica a memória antiga, "
+            "c = f ⊙ c_prev + (1 − f) ⊙ g (f perto de 1 guarda a célula).",
+        ),
+        (
+            run(couple="same"),
+            "Faltou o acoplamento: a porta de entrada é i = 1 − f, não a própria f "
+            "(c = f ⊙ c_prev + (1 − f) ⊙ g).",
+        ),
+        (
+            run(couple="no_input"),
+            "Faltou a porta de entrada no candidato: c = f ⊙ c_prev + (1 − f) ⊙ g.",
+        ),
+        (
+            run(order="gfo"),
+            "A ordem dos blocos é (f, g, o): f é o bloco [0:H], g o [H:2H] e o o [2H:3H].",
+        ),
+        (
+            run(order="fog"),
+            "A ordem dos blocos é (f, g, o): o candidato g é o SEGUNDO bloco, [H:2H], e a porta "
+            "de saída o terceiro, [2H:3H]. Você usou (f, o, g).",
+        ),
+        (
+            run(g_act=_sigmoid),
+            "O candidato g usa tanh, não a sigmoide: ele é o conteúdo novo, em (−1, 1).",
+        ),
+        (run(h_tanh=False), "Faltou a tanh da célula: h = o ⊙ tanh(c), não o ⊙ c."),
+        (
+            run(bhh=False),
+            "bias_hh ficou de fora: como no PyTorch, há dois vieses, bias_ih e bias_hh; some os "
+            "dois.",
+        ),
+    ]
+
+
+def _judge_cifg(obtained, args) -> Failure | None:
     x, h_prev, c_prev, params = args
-    h, c, _ = _ref_lstm_cell(x, h_prev, c_prev, params)
-    failure = check_tuple(obtained, 3, "(h, c, cache)")
+    h, c = _cifg(x, h_prev, c_prev, params)
+    failure = check_tuple(obtained, 2, "(h, c)")
     if failure is not None:
         return failure
     return _judge_two_states(
-        obtained[:2], (h, c), ("h", "c"), _lstm_mistakes(x, h_prev, c_prev, params), h.shape
+        obtained, (h, c), ("h", "c"), _cifg_mistakes(x, h_prev, c_prev, params), h.shape
     )
 
 
-def _lstm_cell_case(
-    description: str,
-    dims: tuple[int, int, int],
-    seed: int,
-    hint: str,
-    *,
-    zero_state: bool = False,
-    zero_candidate: bool = False,
-    scale: float = 0.5,
-) -> Case:
+def _cell_args(G, dims, seed, *, zero_state=False, zero_block=None, scale=0.5, offset=5000):
     B, D, H = dims
+    rng = np.random.default_rng(seed + offset)
+    x = rng.normal(size=(B, D))
+    h_prev = np.zeros((B, H)) if zero_state else rng.uniform(-1, 1, size=(B, H))
+    c_prev = np.zeros((B, H)) if zero_state else rng.normal(0.0, 1.5, size=(B, H))
+    params = _params(G, D, H, seed, scale)
+    if zero_block is not None:
+        _zero_block(params, zero_block, H)
+    return x, h_prev, c_prev, params
 
-    def make_args():
-        rng = np.random.default_rng(seed + 5000)
-        x = rng.normal(size=(B, D))
-        h_prev = np.zeros((B, H)) if zero_state else rng.uniform(-1, 1, size=(B, H))
-        c_prev = np.zeros((B, H)) if zero_state else rng.normal(0.0, 1.5, size=(B, H))
-        params = _params(4, D, H, seed, scale)
-        if zero_candidate:
-            _zero_block(params, 2, H)  # g = tanh(0) = 0
-        return x, h_prev, c_prev, params
 
+def _cifg_case(description: str, dims, seed: int, hint: str, **kw) -> Case:
     return Case(
         description,
-        make_args=make_args,
-        judge=_judge_lstm_cell,
+        make_args=lambda: _cell_args(3, dims, seed, **kw),
+        judge=_judge_cifg,
         hint=hint,
         arg_names=("x", "h_prev", "c_prev", "params"),
     )
 
 
-def _lstm_cell_hidden(description: str, B: int = 4, D: int = 2, H: int = 3, seed: int = 15) -> Case:
-    return _lstm_cell_case(description, (B, D, H), seed, "")
+def _cifg_hidden(description: str, B: int = 4, D: int = 2, H: int = 3, seed: int = 15) -> Case:
+    return _cifg_case(description, (B, D, H), seed, "")
 
 
 # ---------------------------------------------------------------------- q2
-def _gru(x, h_prev, p, *, variant="torch", order="rzn", n_act=np.tanh, bhh=True):
-    """GRU configurável: a do PyTorch (padrão) e variantes com erros típicos. Devolve ``h``."""
+_PEEPS = ("w_ci", "w_cf", "w_co")
+
+
+def _peephole(x, h_prev, c_prev, p, *, o_peek="c", peeks=True, swap_if=False, after=False):
+    """LSTM com conexões de espiada (peephole): a certa (padrão) e variantes com erros."""
     H = h_prev.shape[1]
-    W_ih, W_hh = p["weight_ih"], p["weight_hh"]
-    b_ih = p["bias_ih"]
-    b_hh = p["bias_hh"] if bhh else np.zeros_like(p["bias_hh"])
-    gi = x @ W_ih.T + b_ih
-    gh = h_prev @ W_hh.T + b_hh
-    idx = {name: slice(i * H, (i + 1) * H) for i, name in enumerate(order)}
-    r = _sigmoid(gi[:, idx["r"]] + gh[:, idx["r"]])
-    z = _sigmoid(gi[:, idx["z"]] + gh[:, idx["z"]])
-    W_hn, b_hn = W_hh[idx["n"]], b_hh[idx["n"]]
-    if variant == "cho":  # r antes do produto (Cho et al., 2014)
-        n = n_act(gi[:, idx["n"]] + (r * h_prev) @ W_hn.T + b_hn)
-    elif variant == "bias_out":  # b_hn fora do r
-        n = n_act(gi[:, idx["n"]] + r * (h_prev @ W_hn.T) + b_hn)
+    a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T + p["bias_hh"]
+    a_i, a_f, a_g, a_o = (a[:, k * H : (k + 1) * H] for k in range(4))
+    w_ci, w_cf, w_co = (p[k] if peeks else np.zeros(H) for k in _PEEPS)
+    if swap_if:
+        w_ci, w_cf = w_cf, w_ci
+    if after:  # a espiada somada depois da sigmoide
+        i, f = _sigmoid(a_i) + w_ci * c_prev, _sigmoid(a_f) + w_cf * c_prev
     else:
-        n = n_act(gi[:, idx["n"]] + r * (h_prev @ W_hn.T + b_hn))
-    if variant == "swap_z":  # a convenção de Chung et al. (2014)
-        return z * n + (1.0 - z) * h_prev
-    return (1.0 - z) * n + z * h_prev
+        i, f = _sigmoid(a_i + w_ci * c_prev), _sigmoid(a_f + w_cf * c_prev)
+    c = f * c_prev + i * np.tanh(a_g)
+    o = _sigmoid(a_o + w_co * (c if o_peek == "c" else c_prev))
+    return o * np.tanh(c), c
 
 
-def _gru_mistakes(x, h_prev, p) -> Mistakes:
+def _peephole_mistakes(x, h_prev, c_prev, p) -> Mistakes:
     def run(**kw):
-        return lambda: _gru(x, h_prev, p, **kw)
+        return lambda: _peephole(x, h_prev, c_prev, p, **kw)
 
     return [
         (
-            run(variant="bias_out"),
-            "O viés b_hn fica DENTRO do produto por r: r ⊙ (h_prev W_hnᵀ + b_hn). Somá-lo "
-            "fora dá outro resultado (é por isso que o PyTorch guarda dois vieses).",
+            run(o_peek="c_prev"),
+            "A porta de saída espia a célula NOVA, c (calculada antes dela): "
+            "o = σ(a_o + w_co ⊙ c). As portas i e f é que espiam c_prev.",
         ),
         (
-            run(variant="cho"),
-            "Essa é a variante do artigo de Cho et al. (2014), com r aplicado ANTES do produto, "
-            "(r ⊙ h_prev) W_hnᵀ. O PyTorch aplica r depois: n = tanh(x W_inᵀ + b_in + "
-            "r ⊙ (h_prev W_hnᵀ + b_hn)).",
+            run(peeks=False),
+            "Faltaram as espiadas: isso é a LSTM comum. Some w_ci ⊙ c_prev e w_cf ⊙ c_prev às "
+            "pré-ativações de i e f, e w_co ⊙ c à de o.",
         ),
+        (run(swap_if=True), "w_ci vai com a porta de entrada i, e w_cf com a de esquecimento f."),
         (
-            run(variant="swap_z"),
-            "Os papéis de z e 1 − z estão trocados (é a convenção de Chung et al., 2014): no "
-            "PyTorch, como no artigo de Cho et al., h = (1 − z) ⊙ n + z ⊙ h_prev, e z perto "
-            "de 1 conserva o estado anterior.",
-        ),
-        (
-            run(order="zrn"),
-            "As portas r e z estão trocadas: na ordem do PyTorch, (r, z, n), r é o bloco [0:H] "
-            "e z o bloco [H:2H].",
-        ),
-        (run(n_act=_sigmoid), "O candidato n usa tanh, não a sigmoide."),
-        (
-            run(bhh=False),
-            "bias_hh ficou de fora: o PyTorch tem dois vieses, bias_ih e bias_hh; some os dois.",
+            run(after=True),
+            "A espiada entra DENTRO da sigmoide, somada à pré-ativação: i = σ(a_i + w_ci ⊙ "
+            "c_prev), não σ(a_i) + w_ci ⊙ c_prev.",
         ),
     ]
 
 
-def _judge_gru_cell(obtained, args) -> Failure | None:
-    x, h_prev, params = args
-    h, _ = _ref_gru_cell(x, h_prev, params)
-    failure = check_tuple(obtained, 2, "(h, cache)")
+def _judge_peephole(obtained, args) -> Failure | None:
+    x, h_prev, c_prev, params = args
+    h, c = _peephole(x, h_prev, c_prev, params)
+    failure = check_tuple(obtained, 2, "(h, c)")
     if failure is not None:
         return failure
-    mistakes = [(lambda m=m: (m(),), hint) for m, hint in _gru_mistakes(x, h_prev, params)]
-    return _judge_two_states((obtained[0],), (h,), ("h",), mistakes, h.shape)
+    mistakes = _peephole_mistakes(x, h_prev, c_prev, params)
+    return _judge_two_states(obtained, (h, c), ("h", "c"), mistakes, h.shape)
 
 
-def _gru_cell_case(
-    description: str,
-    dims: tuple[int, int, int],
-    seed: int,
-    hint: str,
-    *,
-    zero_state: bool = False,
-    no_reset: bool = False,
-    scale: float = 0.5,
-) -> Case:
-    B, D, H = dims
-
+def _peephole_case(description: str, dims, seed: int, hint: str, *, only=None, **kw) -> Case:
     def make_args():
-        rng = np.random.default_rng(seed + 6000)
-        x = rng.normal(size=(B, D))
-        h_prev = np.zeros((B, H)) if zero_state else rng.uniform(-1, 1, size=(B, H))
-        params = _params(3, D, H, seed, scale)
-        if no_reset:  # W_hn = 0 e b_hn = 0: r não tem o que multiplicar
-            params["weight_hh"][2 * H :] = 0.0
-            params["bias_hh"][2 * H :] = 0.0
-        return x, h_prev, params
+        x, h_prev, c_prev, params = _cell_args(4, dims, seed, offset=8000, **kw)
+        rng = np.random.default_rng(seed + 9000)
+        H = dims[2]
+        for key in _PEEPS:
+            params[key] = rng.normal(0.0, 1.0, size=H) if only in (None, key) else np.zeros(H)
+        if only == "w_ci+w_cf":
+            params["w_ci"], params["w_cf"] = rng.normal(size=H), rng.normal(size=H)
+        return x, h_prev, c_prev, params
 
     return Case(
         description,
         make_args=make_args,
-        judge=_judge_gru_cell,
+        judge=_judge_peephole,
         hint=hint,
-        arg_names=("x", "h_prev", "params"),
+        arg_names=("x", "h_prev", "c_prev", "params"),
     )
 
 
-def _gru_cell_hidden(description: str, B: int = 4, D: int = 5, H: int = 2, seed: int = 16) -> Case:
-    return _gru_cell_case(description, (B, D, H), seed, "")
+def _peephole_hidden(description: str, B: int = 4, D: int = 5, H: int = 2, seed: int = 16) -> Case:
+    return _peephole_case(description, (B, D, H), seed, "")
 
 
 # ---------------------------------------------------------------------- q3
-def _lstm_seq(X, h0, c0, p, *, carry_h=True, carry_c=True, shift=False):
-    out_h, out_c = [], []
-    h, c = h0, c0
+def _mgu_seq(X, h0, p, *, mode="ok", order="fn", carry=True, shift=False):
+    """MGU ao longo da sequência: a certa (padrão) e variantes com erros típicos. Devolve H."""
+    Hd = h0.shape[1]
+    W_ih, W_hh, b_ih, b_hh = p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"]
+    sl = {name: slice(k * Hd, (k + 1) * Hd) for k, name in enumerate(order)}
+    h, out = h0, []
     for t in range(X.shape[1]):
+        prev = h if carry else h0
         if shift:
-            out_h.append(h)
-            out_c.append(c)
-        h_new, c_new = _lstm(X[:, t], h if carry_h else h0, c if carry_c else c0, p)
-        h, c = h_new, c_new
+            out.append(prev)
+        x = X[:, t]
+        f = _sigmoid(x @ W_ih[sl["f"]].T + b_ih[sl["f"]] + prev @ W_hh[sl["f"]].T + b_hh[sl["f"]])
+        gi = x @ W_ih[sl["n"]].T + b_ih[sl["n"]]
+        if mode == "after":  # f depois do produto, como o r da GRU do PyTorch
+            n = np.tanh(gi + f * (prev @ W_hh[sl["n"]].T + b_hh[sl["n"]]))
+        elif mode == "no_gate":
+            n = np.tanh(gi + prev @ W_hh[sl["n"]].T + b_hh[sl["n"]])
+        else:
+            n = np.tanh(gi + (f * prev) @ W_hh[sl["n"]].T + b_hh[sl["n"]])
+        h = f * prev + (1.0 - f) * n if mode == "swap" else (1.0 - f) * prev + f * n
         if not shift:
-            out_h.append(h)
-            out_c.append(c)
-    return np.stack(out_h, axis=1), np.stack(out_c, axis=1)
+            out.append(h)
+    return np.stack(out, axis=1)
 
 
-def _lstm_seq_mistakes(X, h0, c0, p) -> list[tuple[Callable[[], tuple], str]]:
+def _mgu_mistakes(X, h0, p) -> list[tuple[Callable[[], np.ndarray], str]]:
+    def run(**kw):
+        return lambda: _mgu_seq(X, h0, p, **kw)
+
     return [
         (
-            lambda: _lstm_seq(X, h0, c0, p, carry_c=False),
-            "O estado da célula não passou de um passo ao outro: o c devolvido por um passo é "
-            "o c_prev do seguinte (atualize h E c dentro do laço).",
+            run(mode="swap"),
+            "Os papéis de f e 1 − f estão trocados: na MGU, h_t = (1 − f) ⊙ h_{t−1} + f ⊙ ñ "
+            "(f perto de 0 guarda o estado; é a convenção de Zhou et al., 2016).",
         ),
         (
-            lambda: _lstm_seq(X, h0, c0, p, carry_h=False),
-            "O estado oculto não passou de um passo ao outro: o h devolvido por um passo é o "
-            "h_prev do seguinte.",
+            run(mode="after"),
+            "A porta f multiplica h_{t−1} ANTES do produto por W_hn: (f ⊙ h_{t−1}) W_hnᵀ + "
+            "b_hn. Aplicá-la depois, f ⊙ (h_{t−1} W_hnᵀ + b_hn), é a forma do r da GRU do "
+            "PyTorch.",
         ),
         (
-            lambda: _lstm_seq(X, h0, c0, p, shift=True),
-            "Os estados estão deslocados de um passo: H[:, t] e C[:, t] são os estados DEPOIS "
-            "de ler X[:, t] (h0 e c0 não entram).",
+            run(mode="no_gate"),
+            "O candidato usa f ⊙ h_{t−1}, não h_{t−1}: na MGU a porta f também faz o papel "
+            "do r da GRU.",
+        ),
+        (run(order="nf"), "A ordem dos blocos é (f, n): f é o bloco [0:H] e n o [H:2H]."),
+        (
+            run(carry=False),
+            "O estado não passou de um passo ao outro: o h calculado num passo é o h_{t−1} do "
+            "seguinte.",
         ),
         (
-            lambda: _lstm_seq(X, h0, c0, p)[::-1],
-            "H e C saíram trocados: devolva (H, C, cache), nessa ordem.",
+            run(shift=True),
+            "Os estados estão deslocados de um passo: H[:, t] é o estado DEPOIS de ler "
+            "X[:, t] (h0 não entra).",
         ),
     ]
 
 
-def _judge_lstm_forward(obtained, args) -> Failure | None:
-    X, h0, c0, params = args
-    H, C, _ = _ref_lstm_forward(X, h0, c0, params)
-    failure = check_tuple(obtained, 3, "(H, C, cache)")
-    if failure is not None:
-        return failure
-    B, T, Hd = H.shape
-    for index, name in ((1, "C"), (0, "H")):
-        failure = check_array(
-            obtained[index],
-            (H, C)[index],
-            name=name,
-            rtol=1e-7,
-            atol=1e-10,
-            dtype_hint=f"As entradas são float64 e {name} também deve ser.",
-        )
-        if failure is None:
-            continue
-        if failure.kind == "shape":
-            shape = tuple(np.shape(obtained[index]))
-            if shape == (B, Hd):
-                failure.hint = (
-                    f"Devolva todos os estados, não só o último: {name} tem forma (B, T, H)."
-                )
-            elif shape == (T, B, Hd):
-                failure.hint = (
-                    "O eixo do tempo é o segundo (lote primeiro): empilhe com "
-                    "np.stack(estados, axis=1)."
-                )
-            else:
-                failure.hint = f"{name} tem forma (B, T, H) = ({B}, {T}, {Hd})."
-        elif failure.kind == "values":
-            failure.hint = matches_any(
-                obtained[index],
-                [
-                    (lambda m=m, i=index: m()[i], hint)
-                    for m, hint in _lstm_seq_mistakes(X, h0, c0, params)
-                ],
-            ) or (
-                "Se a questão 1 ainda não passou, corrija-a primeiro: lstm_forward usa a sua "
-                "lstm_cell_forward. Confira também que o passo t lê X[:, t, :]."
+def _judge_mgu(obtained, args) -> Failure | None:
+    X, h0, params = args
+    expected = _mgu_seq(X, h0, params)
+    B, T, Hd = expected.shape
+    failure = check_array(
+        obtained,
+        expected,
+        name="H",
+        rtol=1e-7,
+        atol=1e-10,
+        dtype_hint="As entradas são float64 e H também deve ser.",
+    )
+    if failure is None:
+        return None
+    if failure.kind == "shape":
+        shape = tuple(np.shape(obtained))
+        if shape == (B, Hd):
+            failure.hint = "Devolva todos os estados, não só o último: H tem forma (B, T, H)."
+        elif shape == (T, B, Hd):
+            failure.hint = (
+                "O eixo do tempo é o segundo (lote primeiro): empilhe com "
+                "np.stack(estados, axis=1)."
             )
-        return failure
-    return None
+        else:
+            failure.hint = f"H tem forma (B, T, H) = ({B}, {T}, {Hd})."
+    elif failure.kind == "values":
+        failure.hint = matches_any(obtained, _mgu_mistakes(X, h0, params))
+    return failure
 
 
-def _lstm_forward_case(
-    description: str, dims: tuple[int, int, int, int], seed: int, hint: str, *, no_input=False
-) -> Case:
+def _mgu_case(description: str, dims, seed: int, hint: str, *, no_input=False) -> Case:
     B, T, D, H = dims
 
     def make_args():
         rng = np.random.default_rng(seed + 7000)
         X = rng.normal(size=(B, T, D))
         h0 = rng.uniform(-1, 1, size=(B, H))
-        c0 = rng.normal(0.0, 1.0, size=(B, H))
-        params = _params(4, D, H, seed)
-        if no_input:  # W_ih = 0: só a recorrência move os estados
+        params = _params(2, D, H, seed, 0.8)
+        if no_input:  # W_ih = 0: só a recorrência move o estado
             params["weight_ih"][:] = 0.0
-        return X, h0, c0, params
+        return X, h0, params
 
     return Case(
         description,
         make_args=make_args,
-        judge=_judge_lstm_forward,
+        judge=_judge_mgu,
         hint=hint,
-        arg_names=("X", "h0", "c0", "params"),
+        arg_names=("X", "h0", "params"),
     )
 
 
-def _lstm_forward_hidden(
+def _mgu_hidden(
     description: str, B: int = 3, T: int = 6, D: int = 2, H: int = 4, seed: int = 25
 ) -> Case:
-    return _lstm_forward_case(description, (B, T, D, H), seed, "")
+    return _mgu_case(description, (B, T, D, H), seed, "")
 
 
 # ---------------------------------------------------------------------- q4
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+#: blocos de cada variante e quantos vetores de espiada (H,) ela tem
+_VARIANTS = {"cifg": (3, 0), "peephole": (4, 3), "mgu": (2, 0)}
+_VARIANT_NAMES = {"cifg": "CIFG", "peephole": "LSTM com espiadas", "mgu": "MGU"}
 
 
-def _torch_count(kind: str, D: int, H: int, bias: bool) -> int:
-    from torch import nn
+def _variant_count(
+    kind: str,
+    D: int,
+    H: int,
+    layers: int,
+    *,
+    same_input=False,
+    G=None,
+    peeps=None,
+    one_bias=False,
+    peep_matrix=False,
+) -> int:
+    G0, P0 = _VARIANTS[kind]
+    G = G0 if G is None else G
+    P = P0 if peeps is None else peeps
+    total = 0
+    for layer in range(layers):
+        d = D if (layer == 0 or same_input) else H
+        total += (
+            G * H * (d + H) + (1 if one_bias else 2) * G * H + P * (H * H if peep_matrix else H)
+        )
+    return total
 
-    module = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](D, H, bias=bias)
-    return sum(p.numel() for p in module.parameters())
 
-
-def _judge_count(obtained, args) -> Failure | None:
-    kind, D, H, bias = args
-    expected = _torch_count(kind, D, H, bias)
-    want = f"int {expected} (sum(p.numel() for p in nn.{kind.upper()}(...).parameters()))"
+def _judge_variant_count(obtained, args) -> Failure | None:
+    kind, D, H, layers = args
+    expected = _variant_count(kind, D, H, layers)
+    want = f"int {expected}"
     if obtained is None:
         return Failure(
             "a resposta devolveu None em vez de um número",
@@ -480,73 +468,78 @@ def _judge_count(obtained, args) -> Failure | None:
     if isinstance(obtained, (bool, np.bool_)) or not isinstance(
         obtained, (numbers.Integral, np.integer)
     ):
-        hint = "Contagens são inteiros: devolva um int (use // e não /, ou int(...))."
         return Failure(
             "tipo errado: esperava um inteiro (int)",
             expected=want,
             obtained=describe(obtained),
-            hint=hint,
+            hint="Contagens são inteiros: devolva um int (use // e não /, ou int(...)).",
             kind="type",
         )
     got = int(obtained)
     if got == expected:
         return None
-    G = _GATES[kind]
-    b = 2 * G * H if bias else 0
-    swapped = {"lstm": 3, "gru": 4}.get(kind, G)
+    G, P = _VARIANTS[kind]
+    name = _VARIANT_NAMES[kind]
     candidates = [
         (
-            G * H * (D + H) + (G * H if bias else 0),
-            "O PyTorch tem DOIS vetores de viés por camada, bias_ih e bias_hh: 2·G·H "
+            _variant_count(kind, D, H, layers, same_input=True),
+            "Da segunda camada em diante, a entrada é o h da camada de baixo: weight_ih dessas "
+            "camadas tem forma (G·H, H), não (G·H, D).",
+        ),
+        (
+            _variant_count(kind, D, H, layers, one_bias=True),
+            "Como no PyTorch, cada camada tem DOIS vetores de viés, bias_ih e bias_hh: 2·G·H "
             "parâmetros de viés.",
         ),
         (
-            H * (D + H) + (2 * H if bias else 0),
-            f"Faltou o número de blocos G: a {kind.upper()} empilha {G} blocos de pesos "
-            "(LSTM: i, f, g, o; GRU: r, z, n; RNN simples: 1).",
+            _variant_count(kind, D, H, layers, G=4, peeps=0),
+            f"Essa é a conta da LSTM comum (4 blocos); a {name} tem {G} blocos"
+            + (" e 3 vetores de espiada." if P else "."),
         ),
         (
-            swapped * H * (D + H) + (2 * swapped * H if bias else 0),
-            "A LSTM tem 4 blocos (i, f, g, o) e a GRU tem 3 (r, z, n), não o contrário.",
+            _variant_count(kind, D, H, layers, G=3, peeps=0),
+            f"Essa é a conta da GRU (3 blocos); a {name} tem {G} blocos"
+            + (" e 3 vetores de espiada." if P else "."),
         ),
         (
-            G * H * D + b,
-            "Faltou weight_hh, de forma (G·H, H): G·H·H parâmetros.",
+            _variant_count(kind, D, H, layers, peep_matrix=True),
+            "As espiadas são vetores (H,), multiplicados elemento a elemento por c: H "
+            "parâmetros cada uma, não H·H.",
         ),
         (
-            G * H * H + b,
-            "Faltou weight_ih, de forma (G·H, D): G·H·D parâmetros.",
+            _variant_count(kind, D, H, layers, peeps=4),
+            "São 3 espiadas (w_ci, w_cf, w_co): o candidato g não espia a célula.",
         ),
         (
-            G * H * (D + H) + 2 * G * H,
-            "Com bias=False não há vieses: o total é só G·H·(D + H).",
+            _variant_count(kind, D, H, 1),
+            "Conte todas as camadas (num_layers), não só a primeira.",
         ),
     ]
-    hint = next((h for value, h in candidates if value == got), None)
+    hint = next((h for value, h in candidates if value == got and value != expected), None)
     return Failure(
         "número de parâmetros errado",
         expected=str(expected),
         obtained=str(got),
-        detail=f"kind = {kind!r}, D = {D}, H = {H}, bias = {bias}",
+        detail=f"kind = {kind!r}, D = {D}, H = {H}, num_layers = {layers}",
         hint=hint,
         kind="values",
     )
 
 
-def _count_case(description: str, kind: str, D: int, H: int, bias: bool, hint: str) -> Case:
+def _variant_count_case(description: str, kind: str, D: int, H: int, layers: int, hint: str):
     return Case(
         description,
-        make_args=lambda: (kind, D, H, bias),
-        judge=_judge_count,
+        make_args=lambda: (kind, D, H, layers),
+        judge=_judge_variant_count,
         hint=hint,
-        arg_names=("kind", "input_size", "hidden_size", "bias"),
+        arg_names=("kind", "input_size", "hidden_size", "num_layers"),
     )
 
 
-def _count_hidden(
-    description: str, kind: str = "gru", D: int = 13, H: int = 9, bias: bool = False
+def _variant_count_hidden(
+    description: str, kind: str = "mgu", D: int = 13, H: int = 9, layers: int = 3
 ) -> Case:
-    return _count_case(description, kind, D, H, bias, "")
+    return _variant_count_case(description, kind, D, H, layers, "")
 
 
 # ---------------------------------------------------------------------- q5
@@ -977,73 +970,70 @@ def build_questions() -> list[Question]:
     return [
         Question(
             "q1",
-            "Um passo da LSTM em numpy",
-            "lstm_cell_forward",
-            "lstm_cell_forward(x, h_prev, c_prev, params)",
+            "Um passo da LSTM com portas acopladas (CIFG)",
+            "cifg_cell_forward",
+            "cifg_cell_forward(x, h_prev, c_prev, params)",
             2.0,
             (
-                _lstm_cell_case(
-                    "h_prev = c_prev = 0: c = i ⊙ g (a porta de esquecimento não tem o que "
-                    "esquecer)",
+                _cifg_case(
+                    "h_prev = c_prev = 0: c = (1 − f) ⊙ g",
                     (3, 4, 5),
                     0,
-                    "Com estados anteriores zero: c = i ⊙ g e h = o ⊙ tanh(c).",
+                    "Com estados anteriores zero: c = (1 − f) ⊙ g e h = o ⊙ tanh(c).",
                     zero_state=True,
                 ),
-                _lstm_cell_case(
+                _cifg_case(
                     "candidato zero (bloco g dos pesos e vieses zerado): c = f ⊙ c_prev",
                     (3, 4, 5),
                     1,
-                    "Com g = tanh(0) = 0, só o caminho do esquecimento sobra: c = f ⊙ c_prev.",
-                    zero_candidate=True,
+                    "Com g = tanh(0) = 0, só o caminho da memória sobra: c = f ⊙ c_prev.",
+                    zero_block=1,
                 ),
-                _lstm_cell_case(
+                _cifg_case(
                     "todos os termos (B = 3, D = 4, H = 5)",
                     (3, 4, 5),
                     2,
-                    "i, f, o = σ(...), g = tanh(...), nas fatias [0:H], [H:2H], [3H:4H] e "
-                    "[2H:3H] das pré-ativações.",
+                    "f, o = σ(...) nas fatias [0:H] e [2H:3H]; g = tanh(...) na fatia [H:2H]; "
+                    "c = f ⊙ c_prev + (1 − f) ⊙ g.",
                 ),
-                _lstm_cell_case(
+                _cifg_case(
                     "pré-ativações grandes (pesos com desvio 30): portas saturadas, sem NaN",
                     (2, 3, 4),
                     3,
-                    "Use np.tanh e uma sigmoide que não devolva NaN: para a muito negativo, "
-                    "1 / (1 + exp(−a)) vira 1 / inf = 0, o que está certo.",
+                    "Use np.tanh e uma sigmoide que não devolva NaN (a função sigmoid da lista).",
                     scale=30.0,
                 ),
             ),
-            hidden_case=_lstm_cell_hidden,
+            hidden_case=_cifg_hidden,
         ),
         Question(
             "q2",
-            "Um passo da GRU (variante do PyTorch) em numpy",
-            "gru_cell_forward",
-            "gru_cell_forward(x, h_prev, params)",
+            "Um passo da LSTM com espiadas (peephole)",
+            "peephole_cell_forward",
+            "peephole_cell_forward(x, h_prev, c_prev, params)",
             2.0,
             (
-                _gru_cell_case(
-                    "h_prev = 0: h = (1 − z) ⊙ n, e r só multiplica o viés b_hn",
+                _peephole_case(
+                    "só w_co ≠ 0: a porta de saída espia a célula nova, c",
                     (3, 4, 5),
                     0,
-                    "Com h_prev = 0: n = tanh(x W_inᵀ + b_in + r ⊙ b_hn) e h = (1 − z) ⊙ n.",
-                    zero_state=True,
+                    "o = σ(a_o + w_co ⊙ c), com o c já atualizado neste passo.",
+                    only="w_co",
                 ),
-                _gru_cell_case(
-                    "W_hn = 0 e b_hn = 0 (a porta r não tem efeito): só z decide a mistura",
+                _peephole_case(
+                    "só w_ci e w_cf ≠ 0: as portas i e f espiam c_prev",
                     (3, 4, 5),
                     1,
-                    "h = (1 − z) ⊙ n + z ⊙ h_prev, com z = σ(...) do bloco [H:2H].",
-                    no_reset=True,
+                    "i = σ(a_i + w_ci ⊙ c_prev) e f = σ(a_f + w_cf ⊙ c_prev).",
+                    only="w_ci+w_cf",
                 ),
-                _gru_cell_case(
-                    "todos os termos (B = 3, D = 4, H = 5)",
+                _peephole_case(
+                    "todas as espiadas (B = 3, D = 4, H = 5)",
                     (3, 4, 5),
                     2,
-                    "r e z nas fatias [0:H] e [H:2H]; o candidato usa [2H:3H] com r ⊙ "
-                    "(h_prev W_hnᵀ + b_hn).",
+                    "Primeiro i, f e g; depois c = f ⊙ c_prev + i ⊙ g; por último o, que espia c.",
                 ),
-                _gru_cell_case(
+                _peephole_case(
                     "pré-ativações grandes (pesos com desvio 30): portas saturadas, sem NaN",
                     (2, 3, 4),
                     3,
@@ -1051,89 +1041,87 @@ def build_questions() -> list[Question]:
                     scale=30.0,
                 ),
             ),
-            hidden_case=_gru_cell_hidden,
+            hidden_case=_peephole_hidden,
         ),
         Question(
             "q3",
-            "A LSTM ao longo da sequência",
-            "lstm_forward",
-            "lstm_forward(X, h0, c0, params)",
+            "A unidade de porta mínima (MGU) ao longo da sequência",
+            "mgu_forward",
+            "mgu_forward(X, h0, params)",
             2.0,
             (
-                _lstm_forward_case(
-                    "T = 1: um único passo, igual a lstm_cell_forward",
+                _mgu_case(
+                    "T = 1: um único passo a partir de h0",
                     (2, 1, 3, 4),
                     40,
-                    "Com T = 1, H[:, 0] e C[:, 0] são os estados de um passo a partir de h0 e c0.",
+                    "f = σ(x W_ifᵀ + b_if + h0 W_hfᵀ + b_hf); ñ = tanh(x W_inᵀ + b_in + "
+                    "(f ⊙ h0) W_hnᵀ + b_hn); h = (1 − f) ⊙ h0 + f ⊙ ñ.",
                 ),
-                _lstm_forward_case(
-                    "só a recorrência (W_ih = 0), com h0 e c0 ≠ 0: os dois estados passam de "
-                    "um passo ao outro",
+                _mgu_case(
+                    "só a recorrência (W_ih = 0), com h0 ≠ 0: o estado passa de um passo ao outro",
                     (2, 4, 3, 4),
                     41,
-                    "Dentro do laço, h e c devolvidos por um passo são h_prev e c_prev do "
-                    "seguinte.",
+                    "Dentro do laço, o h calculado num passo é o h_{t−1} do seguinte.",
                     no_input=True,
                 ),
-                _lstm_forward_case(
+                _mgu_case(
                     "sequência completa (B = 2, T = 5, D = 3, H = 4)",
                     (2, 5, 3, 4),
                     42,
-                    "Para t = 0, ..., T − 1: h, c, _ = passo(X[:, t, :], h, c); H[:, t] = h; "
-                    "C[:, t] = c.",
+                    "Para t = 0, ..., T − 1: h = passo(X[:, t, :], h); H[:, t] = h.",
                 ),
             ),
-            hidden_case=_lstm_forward_hidden,
+            hidden_case=_mgu_hidden,
         ),
         Question(
             "q4",
-            "Quantos parâmetros tem uma camada recorrente",
-            "recurrent_param_count",
-            "recurrent_param_count(kind, input_size, hidden_size, bias)",
+            "Quantos parâmetros têm as variantes",
+            "variant_param_count",
+            "variant_param_count(kind, input_size, hidden_size, num_layers)",
             2.0,
             (
-                _count_case(
-                    "RNN simples, D = 10, H = 20",
-                    "rnn",
+                _variant_count_case(
+                    "CIFG, D = 10, H = 20, uma camada",
+                    "cifg",
                     10,
                     20,
-                    True,
-                    "weight_ih (H, D), weight_hh (H, H), bias_ih e bias_hh (H,).",
+                    1,
+                    "3 blocos (f, g, o): weight_ih (3H, D), weight_hh (3H, H) e dois vieses (3H,).",
                 ),
-                _count_case(
-                    "LSTM, D = 10, H = 20",
-                    "lstm",
+                _variant_count_case(
+                    "LSTM com espiadas, D = 10, H = 20, uma camada",
+                    "peephole",
                     10,
                     20,
-                    True,
-                    "Na LSTM, cada matriz e cada viés empilha 4 blocos: (4H, D), (4H, H), (4H,).",
+                    1,
+                    "Os 4 blocos da LSTM mais as 3 espiadas, vetores (H,).",
                 ),
-                _count_case(
-                    "GRU, D = 10, H = 20",
-                    "gru",
+                _variant_count_case(
+                    "MGU, D = 10, H = 20, uma camada",
+                    "mgu",
                     10,
                     20,
-                    True,
-                    "Na GRU, 3 blocos: (3H, D), (3H, H), (3H,).",
+                    1,
+                    "2 blocos (f, n): weight_ih (2H, D), weight_hh (2H, H) e dois vieses (2H,).",
                 ),
-                _count_case(
-                    "LSTM sem viés (bias=False), D = 7, H = 3",
-                    "lstm",
+                _variant_count_case(
+                    "CIFG com 3 camadas, D = 7, H = 5",
+                    "cifg",
                     7,
+                    5,
                     3,
-                    False,
-                    "Com bias=False só restam weight_ih e weight_hh.",
+                    "Da segunda camada em diante, a entrada de cada camada tem tamanho H.",
                 ),
-                _count_case(
-                    "GRU grande, D = 300, H = 512",
-                    "gru",
+                _variant_count_case(
+                    "LSTM com espiadas, 2 camadas, D = 300, H = 512",
+                    "peephole",
                     300,
                     512,
-                    True,
-                    "G·H·(D + H) + 2·G·H, com G = 3.",
+                    2,
+                    "Some as camadas: a primeira lê D, a segunda lê H.",
                 ),
             ),
-            hidden_case=_count_hidden,
+            hidden_case=_variant_count_hidden,
         ),
         Question(
             "q5",
