@@ -20,8 +20,9 @@ __all__ = ["BOUNDARY", "CharVocab", "load_words", "split_words"]
 #: símbolo de fronteira: marca o início (contexto) e o fim (alvo) de cada palavra
 BOUNDARY = "."
 
-# letras do português em minúsculas, com acentos; palavras com outros caracteres
-# (dígitos, hífen, letras estrangeiras como "w" ou "ñ" raras) ficam de fora
+# letras do português em minúsculas, com acentos (k, w e y fazem parte do alfabeto
+# desde o Acordo Ortográfico de 1990); palavras com outros caracteres (dígitos,
+# hífen, letras estrangeiras como "ñ" ou "ß") ficam de fora
 _PT_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzáàâãéêíóôõúüç")
 
 

@@ -4,7 +4,7 @@
   (i, f, g, o), o caminho aditivo do estado da célula ``c`` no alto e o estado
   oculto ``h`` embaixo.
 - ``draw_gru_cell()``: uma célula GRU na variante do PyTorch (a porta de
-  reinício ``r`` multiplica ``W_hn h_{t-1} + b_hn``, depois do produto pela
+  reinício ``r`` multiplica ``h_{t-1} W_hn^T + b_hn``, depois do produto pela
   matriz; ``h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1}``).
 
 As duas funções seguem as equações de ``rnncourse.lstm_numpy`` e
@@ -229,7 +229,7 @@ def draw_gru_cell(ax: Axes | None = None) -> Axes:
     No alto, o estado oculto atravessa a célula: ``h_t = z_t ⊙ h_{t-1} +
     (1 - z_t) ⊙ n_t``, em que ``z_t`` perto de 1 conserva ``h_{t-1}``. A porta
     de reinício ``r_t`` multiplica a parte recorrente do candidato,
-    ``W_hn h_{t-1} + b_hn``, depois do produto pela matriz (é a diferença para
+    ``h_{t-1} W_hn^T + b_hn``, depois do produto pela matriz (é a diferença para
     o artigo de Cho et al., 2014, que aplica ``r_t`` a ``h_{t-1}`` antes).
     """
     ax = _new_axes(ax)
@@ -249,9 +249,14 @@ def draw_gru_cell(ax: Axes | None = None) -> Axes:
     _label(ax, 9.85, 6.85, r"$h_t$ (saída)", ha="left", fontsize=11)
     _label(ax, 6.0, y_top + 0.4, "estado oculto", fontsize=10, style="italic")
 
-    # h_{t-1} desce até o barramento, onde encontra x_t
-    _line(ax, [(x_down, y_top), (x_down, y_bus), (x_lin, y_bus)], arrow=False)
+    # h_{t-1} desce até o barramento, onde encontra x_t; o barramento alimenta só
+    # as portas z e r. A caixa h_{t-1} W_hn^T + b_hn recebe só h_{t-1}, por uma
+    # linha própria, mais baixa, que x_t cruza por baixo (sem junção)
+    y_h = 0.9
+    _line(ax, [(x_down, y_top), (x_down, y_h)], arrow=False)
+    _line(ax, [(x_down, y_bus), (x_r, y_bus)], arrow=False)
     _line(ax, [(x_in, -0.35), (x_in, y_bus)], arrow=False)
+    _line(ax, [(x_down, y_h), (x_lin, y_h)], arrow=False, halo=True)
     _label(ax, x_in + 0.15, -0.2, r"$x_t$", ha="left")
 
     # portas de atualização (z) e de reinício (r)
@@ -261,16 +266,16 @@ def draw_gru_cell(ax: Axes | None = None) -> Axes:
         _label(ax, x - 0.22, y_gate + _GATE_H / 2 + 0.25, name, fontsize=11, ha="right")
     _line(ax, [(x_z, y_gate + _GATE_H / 2), (x_z, y_top - _OP_R)])  # z_t ⊙ h_{t-1}
 
-    # candidato: n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
-    _line(ax, [(x_lin, y_bus), (x_lin, y_gate - _GATE_H / 2)])
-    _gate(ax, x_lin, y_gate, "linear", r"$W_{hn} h_{t-1} + b_{hn}$")
+    # candidato: n_t = tanh(x_t W_in^T + b_in + r_t ⊙ (h_{t-1} W_hn^T + b_hn))
+    _line(ax, [(x_lin, y_h), (x_lin, y_gate - _GATE_H / 2)])
+    _gate(ax, x_lin, y_gate, "linear", r"$h_{t-1} W_{hn}^\top + b_{hn}$")
     _op(ax, x_lin, y_r, "×")
     _line(ax, [(x_lin, y_gate + _GATE_H / 2), (x_lin, y_r - _OP_R)])
     _line(ax, [(x_r, y_gate + _GATE_H / 2), (x_r, y_r), (x_lin - _OP_R, y_r)])
     _gate(ax, x_n, y_r, "tanh", "tanh")
     _line(ax, [(x_lin + _OP_R, y_r), (x_n - _GATE_W / 2, y_r)])
-    _line(ax, [(x_n, -0.35), (x_n, y_r - _GATE_H / 2)])  # a parte da entrada, W_in x_t + b_in
-    _label(ax, x_n + 0.15, -0.2, r"$W_{in} x_t + b_{in}$", ha="left", fontsize=11)
+    _line(ax, [(x_n, -0.35), (x_n, y_r - _GATE_H / 2)])  # a parte da entrada, x_t W_in^T + b_in
+    _label(ax, x_n + 0.15, -0.2, r"$x_t W_{in}^\top + b_{in}$", ha="left", fontsize=11)
     _label(ax, x_n + 0.2, y_r + _GATE_H / 2 + 0.22, r"$n_t$", fontsize=11, ha="left")
 
     # (1 - z_t) ⊙ n_t, somado ao estado

@@ -72,10 +72,11 @@ def test_gru_cell_is_the_pytorch_variant():
     texts = _texts(ax)
     for name in (r"$r_t$", r"$z_t$", r"$n_t$", r"$h_{t-1}$", r"$h_t$", r"$x_t$"):
         assert name in texts
-    # r multiplica W_hn h + b_hn (depois do produto pela matriz), não h_{t-1}
-    assert r"$W_{hn} h_{t-1} + b_{hn}$" in _gate_texts(ax)
+    # r multiplica h W_hn^T + b_hn (depois do produto pela matriz), não h_{t-1};
+    # vetores-linha, como no apêndice A1 e no código
+    assert r"$h_{t-1} W_{hn}^\top + b_{hn}$" in _gate_texts(ax)
     assert sorted(_gate_texts(ax)) == sorted(
-        [r"$\sigma$", r"$\sigma$", "tanh", r"$W_{hn} h_{t-1} + b_{hn}$"]
+        [r"$\sigma$", r"$\sigma$", "tanh", r"$h_{t-1} W_{hn}^\top + b_{hn}$"]
     )
     # z ⊙ h_{t-1}, r ⊙ (...), 1 − z, (1 − z) ⊙ n e a soma
     assert sorted(_ops(ax)) == sorted(["×", "×", "×", "1−", "+"])
