@@ -7,7 +7,7 @@
 - ``identity_matrix(n)``: a identidade (vezes um ganho), a inicialização da
   IRNN de Le, Jaitly e Hinton (2015), que a usa com ativação ReLU.
 - ``scale_to_spectral_radius(W, radius)``: reescala ``W`` para ter o raio
-  espectral pedido, para experimentos com ``ρ(W)`` abaixo, em cima e acima de 1.
+  espectral pedido, para experimentos com ``ρ(W)`` abaixo de 1, igual a 1 e acima de 1.
 
 Tudo em numpy, com o gerador ``rng`` explícito; para usar num módulo do PyTorch,
 copie o resultado para o parâmetro (``rnn.weight_hh_l0.copy_(torch.from_numpy(W))``
