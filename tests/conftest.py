@@ -30,7 +30,13 @@ BUILD_DIR = ROOT / "_build"
 _TIMINGS: dict[str, float] = {}
 
 
+# as variáveis que decidem como os notebooks rodam (tools/test.sh as define); guardadas no
+# início para que um teste que as mude por engano não mude a execução dos notebooks
+NOTEBOOK_ENV_KEYS = ("RNNCOURSE_SEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.rnncourse_start_env = {key: os.environ.get(key) for key in NOTEBOOK_ENV_KEYS}
     config.addinivalue_line(
         "markers",
         "stage(n): ordem de execução (0 rápidos, 1 notebooks, 2 site e navegador, 3 Colab)",

@@ -8,6 +8,7 @@ numéricas quando pedido.
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import nbformat
@@ -43,7 +44,12 @@ def notebook(tmp_path):
 @pytest.mark.parametrize(("seed", "threads"), [(1, 1), (2, 2)], ids=["passa", "falha"])
 def test_run_one_reports_the_failing_assert(notebook, tmp_path, seed, threads) -> None:
     dump = tmp_path / "dump"
+    keys = ("RNNCOURSE_SEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "RNNCOURSE_DUMP")
+    before = {key: os.environ.get(key) for key in keys}
     result = robustness.run_one(str(notebook), seed, threads, str(dump), timeout=120)
+    # a perturbação não vaza: os notebooks executados depois, no mesmo pytest, rodariam com
+    # a semente e as threads deste teste (duas threads por kernel travam a máquina de 2 núcleos)
+    assert {key: os.environ.get(key) for key in keys} == before
     if seed == 2:
         assert [f["cell"] for f in result["failures"]] == [1]
         assert "só a semente 2 quebra" in result["failures"][0]["error"]

@@ -66,20 +66,40 @@ def _cache_for_the_book(cache, path: Path, executed: nbformat.NotebookNode, seco
 
 
 @pytest.fixture(scope="session")
-def executed_notebooks(timings: dict[str, float]) -> dict[Path, tuple[list[dict], float]]:
+def executed_notebooks(
+    timings: dict[str, float], pytestconfig: pytest.Config
+) -> dict[Path, tuple[list[dict], float]]:
     """Executa todos os notebooks (``RNNCOURSE_NOTEBOOK_JOBS`` por vez, padrão 2)."""
     from jupyter_cache import get_cache
 
     robust = load_tool("check_robustness")
-    # o kernel herda o ambiente: com MPLBACKEND definido, as figuras não sairiam no site
-    os.environ.pop("MPLBACKEND", None)
     jobs = max(1, int(os.environ.get("RNNCOURSE_NOTEBOOK_JOBS", "2")))
     in_book = {p.source for p in toc_pages() if p.is_notebook}
     # os maiores (em geral os mais lentos) primeiro: os dois trabalhadores terminam juntos
     order = sorted(NOTEBOOKS, key=lambda p: p.stat().st_size, reverse=True)
     cache = get_cache(str(CACHE_DIR))
     results: dict[Path, tuple[list[dict], float]] = {}
-    log = sys.__stderr__
+    # o pytest captura a saída dos testes; o relator do terminal escreve no terminal de verdade
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+
+    def say(line: str) -> None:
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line, file=sys.__stderr__, flush=True)
+
+    # o kernel herda o ambiente: volta ao do início da sessão (semente e threads de
+    # tools/test.sh), e sem MPLBACKEND, que tiraria as figuras do site
+    for key, value in getattr(pytestconfig, "rnncourse_start_env", {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    os.environ.pop("MPLBACKEND", None)
+    say(
+        f"semente {os.environ.get('RNNCOURSE_SEED', '0')}, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(padrão)')}"
+    )
     start = time.perf_counter()
 
     def run(path: Path):
@@ -87,6 +107,7 @@ def executed_notebooks(timings: dict[str, float]) -> dict[Path, tuple[list[dict]
         failures, seconds = robust.execute(nb, path.parent, CELL_TIMEOUT_S)
         return nb, failures, seconds
 
+    say(f"executando {len(order)} notebooks, {jobs} por vez")
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(run, path): path for path in order}
         for future in as_completed(futures):
@@ -100,7 +121,7 @@ def executed_notebooks(timings: dict[str, float]) -> dict[Path, tuple[list[dict]
             if nb is not None and not failures and path in in_book:
                 _cache_for_the_book(cache, path, nb, seconds)
             status = "ok" if not failures else f"{len(failures)} falha(s)"
-            print(f"  {seconds:6.1f} s  {_rel(path)}: {status}", file=log, flush=True)
+            say(f"  {seconds:6.1f} s  {_rel(path)}: {status}")
     timings[f"notebooks ({jobs} por vez), no total"] = time.perf_counter() - start
     os.environ["RNNCOURSE_EXECUTED_IN_SESSION"] = "1"  # a construção do site pode usar o cache
     return results

@@ -87,22 +87,35 @@ def default_notebooks() -> list[Path]:
 
 
 def run_one(path: str, seed: int, threads: int, dump_dir: str | None, timeout: int) -> dict:
-    """Executa um notebook com a perturbação dada; devolve as falhas e o tempo."""
+    """Executa um notebook com a perturbação dada; devolve as falhas e o tempo.
+
+    O kernel herda o ambiente deste processo: as variáveis da perturbação valem só durante a
+    execução, e o ``os.environ`` de quem chamou volta a ser o que era (um teste que chame esta
+    função não muda a semente nem as threads dos notebooks executados depois dele).
+    """
     env = {
         "RNNCOURSE_SEED": str(seed),
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
         "MPLBACKEND": "Agg",
     }
-    os.environ.update(env)  # o kernel herda o ambiente deste processo
     nb = nbformat.read(path, as_version=4)
     n_cells = len(nb.cells)
     if dump_dir:
         target = Path(dump_dir) / f"{Path(path).stem}__s{seed}_t{threads}.pkl"
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["RNNCOURSE_DUMP"] = str(target)
+        env["RNNCOURSE_DUMP"] = str(target)
         nb.cells.append(nbformat.v4.new_code_cell(_DUMP_CELL))
-    failures, elapsed = execute(nb, Path(path).parent, timeout, n_cells=n_cells)
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        failures, elapsed = execute(nb, Path(path).parent, timeout, n_cells=n_cells)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     if dump_dir:
         for output in nb.cells[-1].get("outputs", []):
             if output.get("output_type") == "error":
