@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 import torch
-from test_grading_lists import _check, _namespace
+from test_grading_lists import _check, solutions_of
 
 from rnncourse.grading import abrir_lista
 from rnncourse.grading.lista_07 import (
@@ -36,25 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def solutions() -> dict:
-    return _namespace(ROOT / "exercises" / "sources" / "lista_07_fonte.ipynb")
+    return solutions_of("lista_07")
 
 
 @pytest.fixture(scope="module")
 def lista():
     return abrir_lista(7)
-
-
-def test_solutions_get_full_marks_including_instructor_tests(solutions, timings):
-    lista = solutions["lista"]  # a célula de instrutor da fonte já acrescentou os casos ocultos
-    assert all(lista._hidden[qid] for qid in lista.questions), "toda questão tem teste oculto"
-    start = time.perf_counter()
-    for report in lista.grade_namespace(solutions):
-        assert report.points == report.max_points, report.as_text()
-        assert report.status == "completa"
-    timings["lista 7: a solução inteira, com os dois treinos da questão 4"] = (
-        time.perf_counter() - start
-    )
-    assert lista.resumo().total == lista.max_total == 10
 
 
 def test_statement_states_what_the_check_uses():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_grading_lists import _check, _namespace
+from test_grading_lists import _check, solutions_of
 
 from rnncourse.grading import abrir_lista
 from rnncourse.grading.core import grade_question
@@ -23,21 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def solutions() -> dict:
-    return _namespace(ROOT / "exercises" / "sources" / "lista_08_fonte.ipynb")
+    return solutions_of("lista_08")
 
 
 @pytest.fixture(scope="module")
 def lista():
     return abrir_lista(8)
-
-
-def test_solutions_get_full_marks_including_instructor_tests(solutions):
-    lista = solutions["lista"]  # a célula de instrutor da fonte já acrescentou os casos ocultos
-    assert all(lista._hidden[qid] for qid in lista.questions), "toda questão tem teste oculto"
-    for report in lista.grade_namespace(solutions):
-        assert report.points == report.max_points, report.as_text()
-        assert report.status == "completa"
-    assert lista.resumo().total == lista.max_total == 10
 
 
 # ---------------------------------------------------------------------- q1

@@ -9,6 +9,7 @@ executadas num dicionário, como o kernel faria, sem a célula de configuração
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from pathlib import Path
 
@@ -35,19 +36,29 @@ def _namespace(path: Path, skip_tags=("setup", "colab-badge", "verificar")) -> d
     return ns
 
 
+@functools.cache
+def solutions_of(name: str) -> dict:
+    """A fonte da lista executada uma vez por sessão, compartilhada pelos arquivos de teste.
+
+    Os testes só leem este dicionário (as soluções, a lista com os casos ocultos).
+    """
+    return _namespace(ROOT / "exercises" / "sources" / f"{name}_fonte.ipynb")
+
+
 @pytest.fixture(scope="module")
 def solutions_01() -> dict:
-    return _namespace(ROOT / "exercises" / "sources" / "lista_01_fonte.ipynb")
+    return solutions_of("lista_01")
 
 
 @pytest.fixture(scope="module")
 def solutions_02() -> dict:
-    return _namespace(ROOT / "exercises" / "sources" / "lista_02_fonte.ipynb")
+    return solutions_of("lista_02")
 
 
-@pytest.mark.parametrize("number", [1, 2])
-def test_solutions_get_full_marks_including_instructor_tests(number, request):
-    ns = request.getfixturevalue(f"solutions_0{number}")
+# a fonte de TODA lista registrada: as soluções ganham tudo, com os casos ocultos
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_solutions_get_full_marks_including_instructor_tests(name):
+    ns = solutions_of(name)
     lista = ns["lista"]  # a célula de instrutor da fonte já acrescentou os casos ocultos
     assert all(lista._hidden[qid] for qid in lista.questions), "toda questão tem teste oculto"
     reports = lista.grade_namespace(ns)
