@@ -79,14 +79,17 @@ def executed_notebooks(
     order = sorted(NOTEBOOKS, key=lambda p: p.stat().st_size, reverse=True)
     cache = get_cache(str(CACHE_DIR))
     results: dict[Path, tuple[list[dict], float]] = {}
-    # o pytest captura a saída dos testes; o relator do terminal escreve no terminal de verdade
+    # o pytest captura a saída dos testes (até o descritor 1): o progresso vai para o terminal
+    # de verdade com a captura suspensa, como o pytest faz com o próprio relatório
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
 
     def say(line: str) -> None:
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
+        if reporter is None or capture is None:
             print(line, file=sys.__stderr__, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
 
     # o kernel herda o ambiente: volta ao do início da sessão (semente e threads de
     # tools/test.sh), e sem MPLBACKEND, que tiraria as figuras do site
