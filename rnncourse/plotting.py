@@ -8,8 +8,11 @@
   desdobrada em ``T`` passos, desenhada com *patches* e setas do matplotlib,
   para que qualquer capítulo a reutilize.
 
-Os números dos eixos usam ponto decimal, como o código e os valores impressos
-nos notebooks, para que o leitor compare um com o outro sem conversão.
+Os números dos eixos seguem a convenção do texto (``rnncourse.format_number``):
+vírgula decimal e espaço fino nos milhares a partir de 5 dígitos. ``use_style`` troca
+a saída do ``ScalarFormatter`` do matplotlib (o formatador padrão dos eixos lineares e
+das barras de cores); os outros formatadores (log, porcentagem, rótulos fixos) ficam
+como estão.
 
 Fora do escopo: diagramas das células LSTM/GRU e de atenção (ficam com os
 capítulos que os explicam).
@@ -17,6 +20,7 @@ capítulos que os explicam).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,9 +29,9 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-__all__ = ["OKABE_ITO", "STYLE", "draw_unrolled_rnn", "plot_history", "use_style"]
+__all__ = ["OKABE_ITO", "STYLE", "draw_unrolled_rnn", "plot_history", "pt_br_tick", "use_style"]
 
 #: paleta de Okabe e Ito (2008), distinguível por pessoas com daltonismo
 OKABE_ITO: dict[str, str] = {
@@ -65,9 +69,52 @@ STYLE: dict[str, Any] = {
 }
 
 
+_THIN_SPACE = "\u202f"  # espaço fino sem quebra, o mesmo de format_number
+_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
+_SCALAR_FORMATTER: dict[str, Any] = {}
+
+
+def pt_br_tick(text: str) -> str:
+    """Um rótulo de eixo na convenção do curso: ``"0.25"`` → ``"0,25"``, ``"12000"`` →
+    ``"12 000"`` (espaço fino). Em texto matemático (entre ``$``), a vírgula vira ``{,}``,
+    para o mathtext não pôr um espaço depois dela, e os milhares ficam sem espaço."""
+    math = "$" in text
+
+    def fix(match: re.Match) -> str:
+        integer, fraction = match.group(1), match.group(2)
+        if not math and len(integer) >= 5:
+            integer = f"{int(integer):,}".replace(",", _THIN_SPACE)
+        if fraction is None:
+            return integer
+        return integer + ("{,}" if math else ",") + fraction
+
+    return _NUMBER.sub(fix, text)
+
+
+def _install_decimal_comma() -> None:
+    if _SCALAR_FORMATTER:  # uma vez só, por mais que use_style seja chamada
+        return
+    _SCALAR_FORMATTER["call"] = original_call = ScalarFormatter.__call__
+    _SCALAR_FORMATTER["offset"] = original_offset = ScalarFormatter.get_offset
+
+    def __call__(self, x, pos=None):
+        return pt_br_tick(original_call(self, x, pos))
+
+    def get_offset(self):
+        return pt_br_tick(original_offset(self))
+
+    ScalarFormatter.__call__ = __call__
+    ScalarFormatter.get_offset = get_offset
+
+
 def use_style() -> None:
-    """Aplica o estilo do curso a todos os gráficos seguintes (``matplotlib.rcParams``)."""
+    """Aplica o estilo do curso a todos os gráficos seguintes (``matplotlib.rcParams``).
+
+    Também põe os números dos eixos lineares na convenção do texto (vírgula decimal,
+    espaço fino nos milhares): ver ``pt_br_tick``.
+    """
     mpl.rcParams.update(STYLE)
+    _install_decimal_comma()
 
 
 def _series(history: Any, name: str) -> list[float]:

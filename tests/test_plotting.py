@@ -16,6 +16,7 @@ from rnncourse.plotting import (  # noqa: E402
     OKABE_ITO,
     draw_unrolled_rnn,
     plot_history,
+    pt_br_tick,
     use_style,
 )
 from rnncourse.training import History  # noqa: E402
@@ -102,3 +103,43 @@ def test_unrolled_rnn_without_folded_part_on_given_axes():
 def test_unrolled_rnn_invalid_T(T):
     with pytest.raises(ValueError, match="T deve ser"):
         draw_unrolled_rnn(T)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.25", "0,25"),
+        ("−1.5", "−1,5"),
+        ("2000", "2000"),
+        ("12000", "12\u202f000"),
+        ("−16384.5", "−16\u202f384,5"),
+        ("1e−5", "1e−5"),
+        ("$\\mathdefault{0.5}$", "$\\mathdefault{0{,}5}$"),
+        ("$\\mathdefault{12000}$", "$\\mathdefault{12000}$"),
+    ],
+    ids=[
+        "decimal",
+        "negativo",
+        "4-digitos",
+        "5-digitos",
+        "milhares-e-decimal",
+        "expoente",
+        "mathtext",
+        "mathtext-milhares",
+    ],
+)
+def test_tick_text_follows_the_course_number_convention(text, expected):
+    assert pt_br_tick(text) == expected
+
+
+def test_use_style_puts_decimal_commas_on_linear_axes():
+    use_style()
+    use_style()  # duas vezes não embrulha o formatador duas vezes
+    fig, ax = plt.subplots()
+    ax.plot([0.0, 0.5, 1.0], [0.0, 0.25, 12000.0])
+    fig.canvas.draw()
+    x_labels = [t.get_text() for t in ax.get_xticklabels()]
+    y_labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "0,5" in x_labels or "0,4" in x_labels, x_labels
+    assert not any("." in label for label in x_labels + y_labels), x_labels + y_labels
+    assert "12\u202f000" in y_labels or "10\u202f000" in y_labels, y_labels
